@@ -1,0 +1,20 @@
+-- The sbc database schema.
+--
+-- This file is documentation, not something to run.  The schema is built
+-- by the numbered migrations next to it, which db/embed.sh compiles into
+-- sbcd (src/store/store_schema.c); sbcd applies the ones a database lacks
+-- when it opens it, tracking progress in PRAGMA user_version:
+--
+--   001_initial.sql   the meta table
+--
+-- A database whose user_version is newer than the migrations sbcd knows
+-- is refused, so an older sbcd never writes to a schema it does not
+-- understand.  The database runs in WAL mode with synchronous=NORMAL.
+--
+-- The current schema, version 1, is:
+
+-- Facts about the database itself: created_at, sbc_version.
+-- CREATE TABLE meta (
+-- 	key TEXT PRIMARY KEY NOT NULL,
+-- 	value TEXT NOT NULL
+-- ) WITHOUT ROWID;

@@ -1,0 +1,85 @@
+/*
+ * config: the bootstrap configuration file of sbcd (layer 7).
+ *
+ * The file is INI-like; man/sbc.conf.5 is its reference.  It holds only
+ * what sbcd needs before it can open its database: the log level, the
+ * database path and the listening sockets.  Everything an operator
+ * changes at run time (trunks, routes) lives in the database.
+ *
+ *	# A comment; ';' starts one too.
+ *	[general]
+ *	log_level = info
+ *	database = var/sbc.db
+ *
+ *	[listener ext-udp]
+ *	realm = external
+ *	transport = udp
+ *	address = 127.0.0.1
+ *	port = 5060
+ */
+#ifndef SBC_CONFIG_H
+#define SBC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sbc/log.h"
+
+/* The database path used when [general] does not name one. */
+#define CONFIG_DEFAULT_DATABASE "var/sbc.db"
+/* The port used when a listener does not name one (RFC 3261 19.1.2). */
+#define CONFIG_DEFAULT_PORT 5060
+/* Longest name of a listener or realm, in bytes. */
+#define CONFIG_NAME_MAX 64
+
+enum config_transport {
+	CONFIG_TP_UDP = 0,
+	CONFIG_TP_TCP,
+	CONFIG_TP_TLS,
+};
+
+struct config_listener {
+	char name[CONFIG_NAME_MAX + 1];		/* from [listener NAME] */
+	char realm[CONFIG_NAME_MAX + 1];
+	enum config_transport transport;
+	char address[64];			/* as written, no brackets */
+	uint16_t port;
+	struct sockaddr_storage addr;		/* address and port */
+	unsigned line;				/* of the section header */
+};
+
+struct config {
+	enum log_level log_level;
+	char *database;
+	struct config_listener *listeners;
+	size_t n_listeners;
+};
+
+/*
+ * Reads and checks the file at path into c.  Returns 0, or a negative
+ * errno with a message naming the file and line in err: -EINVAL for
+ * anything wrong in the file, the open(2) error when it cannot be read,
+ * -ENOMEM.  On failure c holds nothing that needs freeing.
+ */
+int config_load(struct config *c, const char *path, char *err,
+		size_t errlen);
+
+/* The same, from text in memory; name is used in messages. */
+int config_parse(struct config *c, const char *name, const char *text,
+		 size_t len, char *err, size_t errlen);
+
+/* Frees what config_load allocated; c may be zeroed or freed already. */
+void config_free(struct config *c);
+
+/* "udp", "tcp" or "tls". */
+const char *config_transport_name(enum config_transport tp);
+
+/*
+ * Formats a listener's address as "udp 127.0.0.1:5060" or
+ * "udp [::1]:5060" into dst.
+ */
+void config_listener_fmt(const struct config_listener *l, char *dst,
+			 size_t n);
+
+#endif

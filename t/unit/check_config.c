@@ -1,0 +1,270 @@
+/*
+ * Tests of the configuration file parser: the sample file, defaults and
+ * every error with the exact place and message an operator would see.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "sbc/config.h"
+
+/* Writes text to a fresh temporary file and returns its path. */
+static char *write_conf(const char *text)
+{
+	char *path = strdup("/tmp/check_config.XXXXXX");
+	size_t len = strlen(text);
+	int fd;
+
+	ck_assert_ptr_nonnull(path);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static int load(struct config *c, const char *text, char **path, char *err,
+		size_t errlen)
+{
+	*path = write_conf(text);
+	return config_load(c, *path, err, errlen);
+}
+
+START_TEST(test_sample_file)
+{
+	struct config c;
+	char err[256];
+	const struct sockaddr_in *sin;
+
+	ck_assert_int_eq(config_load(&c, SRCDIR "/etc/sbc.conf", err,
+				     sizeof(err)),
+			 0);
+	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
+	ck_assert_str_eq(c.database, "var/sbc.db");
+	ck_assert_uint_eq(c.n_listeners, 2);
+
+	ck_assert_str_eq(c.listeners[0].name, "ext-udp");
+	ck_assert_str_eq(c.listeners[0].realm, "external");
+	ck_assert_int_eq(c.listeners[0].transport, CONFIG_TP_UDP);
+	ck_assert_str_eq(c.listeners[0].address, "127.0.0.1");
+	ck_assert_uint_eq(c.listeners[0].port, 5060);
+	sin = (const struct sockaddr_in *)&c.listeners[0].addr;
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_uint_eq(ntohs(sin->sin_port), 5060);
+	ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr), 0x7f000001);
+
+	ck_assert_str_eq(c.listeners[1].name, "int-udp");
+	ck_assert_str_eq(c.listeners[1].realm, "internal");
+	ck_assert_str_eq(c.listeners[1].address, "127.0.0.2");
+	config_free(&c);
+	/* A second free is harmless. */
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_defaults_and_syntax)
+{
+	static const char text[] =
+		"; no [general] at all\r\n"
+		"\n"
+		"   # indented comment\n"
+		"[listener v6]   # comment after a header\n"
+		"realm=edge.1\n"
+		"  address   =   [::1]   ; inline comment\n"
+		"[ listener\tv4 ]\n"
+		"realm = core_2 # comment\n"
+		"address = 192.0.2.10\n"
+		"port = 65535\n"
+		"transport = udp";	/* no final newline */
+	struct config c;
+	char err[256], *path, fmt[96];
+	const struct sockaddr_in6 *sin6;
+
+	ck_assert_msg(load(&c, text, &path, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
+	ck_assert_str_eq(c.database, CONFIG_DEFAULT_DATABASE);
+	ck_assert_uint_eq(c.n_listeners, 2);
+
+	ck_assert_str_eq(c.listeners[0].name, "v6");
+	ck_assert_str_eq(c.listeners[0].realm, "edge.1");
+	ck_assert_str_eq(c.listeners[0].address, "::1");
+	ck_assert_uint_eq(c.listeners[0].port, CONFIG_DEFAULT_PORT);
+	ck_assert_int_eq(c.listeners[0].transport, CONFIG_TP_UDP);
+	ck_assert_uint_eq(c.listeners[0].line, 4);
+	sin6 = (const struct sockaddr_in6 *)&c.listeners[0].addr;
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(sin6->sin6_port), 5060);
+	ck_assert(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+	config_listener_fmt(&c.listeners[0], fmt, sizeof(fmt));
+	ck_assert_str_eq(fmt, "udp [::1]:5060");
+
+	ck_assert_str_eq(c.listeners[1].name, "v4");
+	ck_assert_str_eq(c.listeners[1].realm, "core_2");
+	ck_assert_uint_eq(c.listeners[1].port, 65535);
+	config_listener_fmt(&c.listeners[1], fmt, sizeof(fmt));
+	ck_assert_str_eq(fmt, "udp 192.0.2.10:65535");
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_general)
+{
+	static const char text[] =
+		"[general]\n"
+		"log_level = debug\n"
+		"database = /var/lib/sbc/a;b.db\n"
+		"[listener a]\n"
+		"realm = external\n"
+		"address = 127.0.0.1\n";
+	struct config c;
+	char err[256], *path;
+
+	ck_assert_msg(load(&c, text, &path, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_int_eq(c.log_level, LOG_LVL_DEBUG);
+	/* ';' not preceded by white space belongs to the value. */
+	ck_assert_str_eq(c.database, "/var/lib/sbc/a;b.db");
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+#define LISTENER_A "[listener a]\nrealm = external\naddress = 127.0.0.1\n"
+
+/* A file, the line the error is on (0: none), and part of the message. */
+static const struct bad_case {
+	const char *text;
+	unsigned line;
+	const char *msg;
+} bad_cases[] = {
+	{ "[general]\nfoo = 1\n" LISTENER_A, 2,
+	  "unknown key 'foo' in [general]" },
+	{ LISTENER_A "colour = blue\n", 4,
+	  "unknown key 'colour' in [listener a]" },
+	{ LISTENER_A "port = 70000\n", 4, "bad port '70000'" },
+	{ LISTENER_A "port = 0\n", 4, "bad port '0'" },
+	{ LISTENER_A "port = 50x\n", 4, "bad port '50x'" },
+	{ LISTENER_A "port =\n", 4, "bad port ''" },
+	{ LISTENER_A "\n[listener a]\nrealm = x\naddress = ::1\n", 5,
+	  "duplicate listener name 'a' (first on line 1)" },
+	{ "[listener a]\naddress = 127.0.0.1\n[listener b]\n", 1,
+	  "listener 'a' has no realm" },
+	{ "[listener a]\nrealm = external\n", 1,
+	  "listener 'a' has no address" },
+	{ "[general]\nlog_level = info\n", 0, "no listener" },
+	{ "", 0, "no listener" },
+	{ LISTENER_A "transport = tcp\n", 4,
+	  "transport 'tcp' is not supported yet" },
+	{ LISTENER_A "transport = tls\n", 4,
+	  "transport 'tls' is not supported yet" },
+	{ LISTENER_A "transport = sctp\n", 4, "unknown transport 'sctp'" },
+	{ LISTENER_A "transport = UDP\n", 4, "unknown transport 'UDP'" },
+	{ "[listener a]\nrealm = e\naddress = localhost\n", 3,
+	  "bad address 'localhost'" },
+	{ "[listener a]\nrealm = e\naddress = 127.0.0.256\n", 3,
+	  "bad address '127.0.0.256'" },
+	{ "[listener a]\nrealm = e\naddress = [::1\n", 3,
+	  "bad address '[::1'" },
+	{ "[globals]\n" LISTENER_A, 1, "unknown section [globals]" },
+	{ "realm = external\n" LISTENER_A, 1,
+	  "key 'realm' outside of any section" },
+	{ LISTENER_A "realm = internal\n", 4, "duplicate key 'realm'" },
+	{ "[general]\nlog_level = verbose\n" LISTENER_A, 2,
+	  "bad log_level 'verbose'" },
+	{ "[general]\n[general]\n" LISTENER_A, 2,
+	  "duplicate section [general] (first on line 1)" },
+	{ "[general] x\n" LISTENER_A, 1, "text after section header" },
+	{ "[general x]\n" LISTENER_A, 1, "[general] takes no name" },
+	{ "[general]\nlog_level info\n" LISTENER_A, 2,
+	  "expected 'key = value'" },
+	{ "[general\n" LISTENER_A, 1, "section header without ']'" },
+	{ "[listener]\nrealm = e\n", 1, "[listener] needs a name" },
+	{ "[listener a/b]\nrealm = e\n", 1, "bad listener name 'a/b'" },
+	{ "[listener a]\nrealm = ext ernal\naddress = ::1\n", 2,
+	  "bad realm 'ext ernal'" },
+	{ LISTENER_A "= 5\n", 4, "missing key before '='" },
+	{ "[general]\ndatabase =\n" LISTENER_A, 2, "empty database path" },
+	{ LISTENER_A "[listener b]\nrealm = internal\n"
+		     "address = 127.0.0.1\nport = 5060\n",
+	  4, "listener 'b' uses udp 127.0.0.1:5060, like listener 'a' "
+	     "(line 1)" },
+};
+
+START_TEST(test_errors)
+{
+	const struct bad_case *bc = &bad_cases[_i];
+	struct config c;
+	char err[256], *path, prefix[128];
+	int rc;
+
+	rc = load(&c, bc->text, &path, err, sizeof(err));
+	ck_assert_msg(rc == -EINVAL, "case %d: rc %d, err '%s'", _i, rc, err);
+	if (bc->line > 0)
+		snprintf(prefix, sizeof(prefix), "%s:%u: ", path, bc->line);
+	else
+		snprintf(prefix, sizeof(prefix), "%s: ", path);
+	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
+		      "case %d: '%s' does not start with '%s'", _i, err,
+		      prefix);
+	ck_assert_msg(strstr(err, bc->msg) != NULL,
+		      "case %d: '%s' does not say '%s'", _i, err, bc->msg);
+	/* Nothing is left allocated on failure. */
+	ck_assert_ptr_null(c.database);
+	ck_assert_ptr_null(c.listeners);
+	ck_assert_uint_eq(c.n_listeners, 0);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct config c;
+	char err[256];
+
+	ck_assert_int_eq(config_load(&c, "/nonexistent/sbc.conf", err,
+				     sizeof(err)),
+			 -ENOENT);
+	ck_assert_str_eq(err, "/nonexistent/sbc.conf: cannot open: "
+			      "No such file or directory");
+}
+END_TEST
+
+START_TEST(test_small_err_buffer)
+{
+	struct config c;
+	char err[8];
+
+	/* The message is cut, never overrun. */
+	ck_assert_int_eq(config_parse(&c, "a-rather-long-name.conf", "", 0,
+				      err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_uint_eq(strlen(err), sizeof(err) - 1);
+	ck_assert_int_eq(config_parse(&c, "x", "", 0, NULL, 0), -EINVAL);
+}
+END_TEST
+
+Suite *check_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_test(tc, test_sample_file);
+	tcase_add_test(tc, test_defaults_and_syntax);
+	tcase_add_test(tc, test_general);
+	tcase_add_loop_test(tc, test_errors, 0,
+			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_small_err_buffer);
+	suite_add_tcase(s, tc);
+	return s;
+}
