@@ -17,7 +17,12 @@
 #include "sbc/sip_uri.h"
 #include "sbc/str.h"
 
-/* Header lines kept per message; more is an error ("too many headers"). */
+/*
+ * Header lines kept per message; more is an error ("too many headers").
+ * A message without Content-Length may have one line fewer, so that every
+ * message accepted can be reprinted with the Content-Length a printer
+ * adds.
+ */
 #define SIP_MSG_MAX_HDRS 128
 
 struct sip_hdr {
@@ -50,7 +55,9 @@ struct sip_msg {
 	struct sip_addr to;
 	struct str call_id;
 	struct sip_cseq cseq;
-	int max_forwards;		/* -1 when absent */
+	int max_forwards;		/* -1 when absent: accepted, although
+					   RFC 3261 8.1.1 makes it mandatory;
+					   a relay then uses 70 */
 	int64_t content_length;		/* -1 when absent */
 	struct str body;
 };
@@ -63,7 +70,11 @@ enum sip_msg_mode {
 
 /*
  * Parses len bytes at p.  Leading CRLFs are skipped (RFC 3261 7.5).  In a
- * datagram, bytes after Content-Length are ignored (18.3).  Returns 0, or
+ * datagram, bytes after Content-Length are ignored (18.3); on a stream the
+ * framer has cut the message, and bytes after it are an error.  Lines end
+ * in CRLF; a bare CR or LF, or any other control character than HT, in
+ * the start line or headers is an error, so no value that is copied into
+ * an outgoing message can break its lines.  Returns 0, or
  * -EBADMSG with *err set to a specific reason fit for a 400 reason phrase.
  * On failure the fields parsed so far stay valid (a server may still find
  * a Via to answer to).

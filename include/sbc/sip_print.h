@@ -34,6 +34,17 @@ void sip_print_uri(struct buf *b, const struct sip_uri *u);
 void sip_print_via(struct buf *b, const struct sip_via *v);
 
 /*
+ * Prints the Via lines of a response to request m (RFC 3261 8.2.6.2):
+ * every Via value in order, one per line.  The top one gets
+ * received=src_ip when src_ip differs from its sent-by host or when it
+ * carries rport, and rport=src_port when it carries rport (RFC 3261
+ * 18.2.1, RFC 3581 4); received and rport values it already had are
+ * replaced.  src_ip is the textual address, IPv6 without brackets.
+ */
+void sip_print_response_vias(struct buf *b, const struct sip_msg *m,
+			     struct str src_ip, unsigned src_port);
+
+/*
  * Content-Type (when ctype is set), Content-Length, the empty line and the
  * body: the end of every message.
  */

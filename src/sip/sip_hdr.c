@@ -221,6 +221,28 @@ static int expect(struct cur *c, char ch)
 	return 0;
 }
 
+static const char *skip_quoted(const char *p, const char *end);
+
+/* A generic-param (RFC 3261 25.1): a token name and a value that is a
+ * token, a host (IPv6 references included) or a quoted string. */
+static int param_ok(struct str name, struct str val)
+{
+	if (name.len == 0)
+		return 0;
+	for (size_t i = 0; i < name.len; i++)
+		if (!sip_is_token(name.p[i]))
+			return 0;
+	if (val.len && val.p[0] == '"')
+		return skip_quoted(val.p, val.p + val.len) == val.p + val.len;
+	for (size_t i = 0; i < val.len; i++) {
+		char c = val.p[i];
+
+		if (!sip_is_token(c) && c != '[' && c != ']' && c != ':')
+			return 0;
+	}
+	return 1;
+}
+
 int sip_via_parse(struct sip_via *v, struct str s, const char **err)
 {
 	struct cur c = { s.p, s.p + s.len };
@@ -283,7 +305,9 @@ int sip_via_parse(struct sip_via *v, struct str s, const char **err)
 	v->params = str_make(c.p, (size_t)(c.end - c.p));
 	rest = v->params;
 	while (sip_param_next(&rest, &pn, &pv)) {
-		if (pn.len == 0)
+		/* RFC 3261 25.1: via-extension = generic-param, whose value
+		 * is a token, a host or a quoted string. */
+		if (!param_ok(pn, pv))
 			return fail(err, "bad Via parameters");
 		if (str_caseeq_c(pn, "branch"))
 			v->branch = pv;
@@ -404,8 +428,14 @@ int sip_addr_parse(struct sip_addr *a, struct str s, const char **err)
 	if (q < end && *q != ';')
 		return fail(err, "garbage after address");
 	a->params = str_make(q, (size_t)(end - q));
-	if (sip_param_get(a->params, "tag", &a->tag) && a->tag.len == 0)
-		return fail(err, "empty tag");
+	if (sip_param_get(a->params, "tag", &a->tag)) {
+		/* RFC 3261 25.1: tag-param = "tag" EQUAL token. */
+		if (a->tag.len == 0)
+			return fail(err, "empty tag");
+		for (size_t i = 0; i < a->tag.len; i++)
+			if (!sip_is_token(a->tag.p[i]))
+				return fail(err, "bad tag");
+	}
 	return 0;
 }
 
@@ -437,9 +467,13 @@ int sip_cseq_parse(struct sip_cseq *c, struct str s, const char **err)
 
 int sip_list_next(struct str *rest, struct str *elem)
 {
-	const char *p = rest->p, *end = rest->p + rest->len, *s;
+	const char *p, *end, *s;
 	int angle = 0;
 
+	if (!rest->p)
+		return 0;
+	p = rest->p;
+	end = rest->p + rest->len;
 	for (;;) {
 		while (p < end && (*p == ',' || sip_is_ws(*p)))
 			p++;

@@ -58,7 +58,7 @@ static int parse_start_line(struct sip_msg *m, struct str line,
 	struct str tail;
 	uint64_t code;
 
-	if (line.len >= 8 && memcmp(p, "SIP/", 4) == 0) {
+	if (line.len >= 8 && str_casestarts(line, "SIP/")) {
 		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
 		sp1 = memchr(p, ' ', line.len);
 		if (!sp1 || !parse_version(str_make(p, (size_t)(sp1 - p))))
@@ -119,6 +119,42 @@ static int single(const struct sip_msg *m, enum sip_hdr_id id,
 	return 1;
 }
 
+/* From or To (RFC 3261 20.20, 20.39): one address, never '*'. */
+static int parse_party(struct sip_msg *m, enum sip_hdr_id id,
+		       struct sip_addr *a, const char **err)
+{
+	const char *name = sip_hdr_name(id);
+	static _Thread_local char why[48];
+	struct str v, rest, more;
+	int rc;
+
+	rc = single(m, id, &v, err, id == SIP_HDR_FROM ? "more than one From"
+							: "more than one To");
+	if (rc < 0)
+		return rc;
+	if (!rc) {
+		snprintf(why, sizeof(why), "missing %s", name);
+		return fail(err, why);
+	}
+	/* A second value fails the address or hides in its parameters; the
+	 * list is split only then, to say which it is. */
+	rc = sip_addr_parse(a, v, err);
+	if (rc || (a->params.len && memchr(a->params.p, ',', a->params.len))) {
+		rest = v;
+		if (sip_list_next(&rest, &more) && sip_list_next(&rest, &more)) {
+			snprintf(why, sizeof(why), "more than one %s", name);
+			return fail(err, why);
+		}
+		if (rc)
+			return fail_in(err, name);
+	}
+	if (a->star) {
+		*err = "'*' is only for Contact";
+		return fail_in(err, name);
+	}
+	return 0;
+}
+
 static int parse_known(struct sip_msg *m, const char **err)
 {
 	struct str v, rest;
@@ -134,21 +170,12 @@ static int parse_known(struct sip_msg *m, const char **err)
 	if (sip_via_parse(&m->via, v, err))
 		return -EBADMSG;
 
-	rc = single(m, SIP_HDR_FROM, &v, err, "more than one From");
-	if (rc < 0)
+	rc = parse_party(m, SIP_HDR_FROM, &m->from, err);
+	if (rc)
 		return rc;
-	if (!rc)
-		return fail(err, "missing From");
-	if (sip_addr_parse(&m->from, v, err))
-		return fail_in(err, "From");
-
-	rc = single(m, SIP_HDR_TO, &v, err, "more than one To");
-	if (rc < 0)
+	rc = parse_party(m, SIP_HDR_TO, &m->to, err);
+	if (rc)
 		return rc;
-	if (!rc)
-		return fail(err, "missing To");
-	if (sip_addr_parse(&m->to, v, err))
-		return fail_in(err, "To");
 
 	rc = single(m, SIP_HDR_CALL_ID, &m->call_id, err,
 		    "more than one Call-ID");
@@ -194,6 +221,112 @@ static int parse_known(struct sip_msg *m, const char **err)
 	return 0;
 }
 
+/* High bit of each byte of w that is below n (n <= 0x80), exactly. */
+static inline uint64_t bytes_below(uint64_t w, unsigned n)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+	const uint64_t ones = 0x0101010101010101ULL;
+
+	return ~(((w & low7) + ones * (0x80 - n)) | w) & ~low7;
+}
+
+/* High bit of each byte of w that equals c, exactly. */
+static inline uint64_t bytes_equal(uint64_t w, unsigned c)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t v = w ^ (0x0101010101010101ULL * c);
+
+	return ~(((v & low7) + low7) | v) & ~low7;
+}
+
+/*
+ * The octets of one 16-byte block: masks of control bytes (below 0x20,
+ * and 0x7f), CR, LF and HT, one bit per byte, byte 0 in bit 0.
+ */
+struct octets {
+	unsigned ctl, cr, lf, ht;
+};
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+static inline struct octets octets_of(const char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+	struct octets o;
+
+	o.ctl = (unsigned)_mm_movemask_epi8(
+		_mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))));
+	if (!o.ctl)
+		return o;
+	o.cr = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
+	o.lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+	o.ht = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')));
+	return o;
+}
+#else
+static inline struct octets octets_of(const char *p)
+{
+	struct octets o = { 0, 0, 0, 0 };
+
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o.ctl |= 1u << i;
+		o.cr |= (unsigned)(c == '\r') << i;
+		o.lf |= (unsigned)(c == '\n') << i;
+		o.ht |= (unsigned)(c == '\t') << i;
+	}
+	return o;
+}
+#endif
+
+/*
+ * Checks the start line and headers for octets RFC 3261 25.1 does not
+ * allow there: control characters other than HT, and CR or LF that are
+ * not a CRLF pair (a bare CR would let a copied value start a header line
+ * of its own in what sbc sends).  Sixteen bytes at a time: in a block,
+ * every LF must sit right after a CR, the CR that ended the block before
+ * included.
+ */
+static const char *bad_octet(const char *p, const char *end)
+{
+	unsigned carry = 0;	/* the block before ended with a CR */
+
+	for (; end - p >= 16; p += 16) {
+		struct octets o = octets_of(p);
+
+		if (!o.ctl) {
+			if (carry)
+				return "bare CR in header";
+			continue;
+		}
+		if (o.ctl & ~(o.cr | o.lf | o.ht))
+			return memchr(p, '\0', 16) ? "NUL byte in header"
+						   : "control character in header";
+		if (o.lf != (((o.cr << 1) | carry) & 0xffff))
+			return (o.lf & ~((o.cr << 1) | carry))
+				       ? "bare LF in header"
+				       : "bare CR in header";
+		carry = o.cr >> 15;
+	}
+	for (; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (carry != (c == '\n'))
+			return carry ? "bare CR in header" : "bare LF in header";
+		carry = c == '\r';
+		if (c == 0)
+			return "NUL byte in header";
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') ||
+		    c == 0x7f)
+			return "control character in header";
+	}
+	return carry ? "bare CR in header" : NULL;
+}
+
 int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		  enum sip_msg_mode mode, const char **err)
 {
@@ -209,6 +342,9 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 	m->max_forwards = -1;
 	m->content_length = -1;
 	m->via = (struct sip_via){ 0 };
+	m->from = m->to = (struct sip_addr){ 0 };
+	m->cseq = (struct sip_cseq){ 0 };
+	m->ruri = (struct sip_uri){ 0 };
 	m->call_id = m->body = m->method_s = m->reason = STR_NULL;
 	memset(m->first, 0xff, sizeof(m->first));
 	memset(last, 0xff, sizeof(last));
@@ -249,6 +385,8 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		for (q = p; q < end && sip_is_token(*q); q++)
 			hash = sip_hdr_hash_step(hash, *q);
 		name_end = q;
+		if (name_end == p && q < end && *q == ':')
+			return fail(err, "empty header name");
 		while (q < end && (*q == ' ' || *q == '\t'))
 			q++;
 		if (q >= end || *q != ':') {
@@ -281,8 +419,12 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		m->n_hdr++;
 		p = next;
 	}
-	if (memchr(m->raw.p, '\0', (size_t)(p - m->raw.p)))
-		return fail(err, "NUL byte in header");
+	why = bad_octet(m->raw.p, p);
+	if (why)
+		return fail(err, why);
+	/* One slot stays free so that a reprint can add Content-Length. */
+	if (m->n_hdr == SIP_MSG_MAX_HDRS && m->first[SIP_HDR_CONTENT_LENGTH] < 0)
+		return fail(err, "too many headers");
 	body = p;
 
 	rc = parse_known(m, err);
@@ -298,6 +440,11 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		if ((uint64_t)m->content_length > (uint64_t)(end - body))
 			return fail(err, "Content-Length larger than message");
 		m->body = str_make(body, (size_t)m->content_length);
+		/* On a stream the framer cut the message; anything past it
+		 * means the two disagree, which must never pass silently. */
+		if (mode == SIP_MSG_STREAM &&
+		    (uint64_t)m->content_length < (uint64_t)(end - body))
+			return fail(err, "bytes after the message");
 	}
 	m->raw.len = (size_t)(m->body.p + m->body.len - m->raw.p);
 	return 0;

@@ -127,6 +127,59 @@ void sip_print_via(struct buf *b, const struct sip_via *v)
 		sip_print_value(b, v->params);
 }
 
+void sip_print_response_vias(struct buf *b, const struct sip_msg *m,
+			     struct str src_ip, unsigned src_port)
+{
+	const struct sip_via *v = &m->via;
+	struct sip_vals it;
+	struct str val, rest, name, pv;
+	int first = 1;
+
+	sip_vals_init(&it, m, SIP_HDR_VIA);
+	while (sip_vals_next(&it, &val)) {
+		buf_put(b, "Via: ", 5);
+		if (!first) {
+			sip_print_value(b, val);
+			buf_put(b, "\r\n", 2);
+			continue;
+		}
+		first = 0;
+		buf_put(b, "SIP/2.0/", 8);
+		buf_put_str(b, v->transport);
+		buf_put_c(b, ' ');
+		if (v->host_type == SIP_HOST_IPV6)
+			buf_put_c(b, '[');
+		buf_put_str(b, v->host);
+		if (v->host_type == SIP_HOST_IPV6)
+			buf_put_c(b, ']');
+		if (v->port) {
+			buf_put_c(b, ':');
+			buf_put_u64(b, v->port);
+		}
+		rest = v->params;
+		while (sip_param_next(&rest, &name, &pv)) {
+			if (str_caseeq_c(name, "received") ||
+			    str_caseeq_c(name, "rport"))
+				continue;
+			buf_put_c(b, ';');
+			buf_put_str(b, name);
+			if (pv.len) {
+				buf_put_c(b, '=');
+				sip_print_value(b, pv);
+			}
+		}
+		if (v->has_rport || !str_caseeq(src_ip, v->host)) {
+			buf_put(b, ";received=", 10);
+			buf_put_str(b, src_ip);
+		}
+		if (v->has_rport) {
+			buf_put(b, ";rport=", 7);
+			buf_put_u64(b, src_port);
+		}
+		buf_put(b, "\r\n", 2);
+	}
+}
+
 void sip_print_body(struct buf *b, struct str ctype, struct str body)
 {
 	if (ctype.p)

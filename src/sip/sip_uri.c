@@ -253,9 +253,13 @@ static inline int is_ws(char c)
 
 int sip_param_next(struct str *rest, struct str *name, struct str *val)
 {
-	const char *p = rest->p, *end = rest->p + rest->len, *q;
+	const char *p, *end, *q;
 	int quoted = 0;
 
+	if (!rest->p)
+		return 0;
+	p = rest->p;
+	end = rest->p + rest->len;
 	while (p < end && (*p == ';' || is_ws(*p)))
 		p++;
 	if (p >= end) {
