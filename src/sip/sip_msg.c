@@ -221,24 +221,6 @@ static int parse_known(struct sip_msg *m, const char **err)
 	return 0;
 }
 
-/* High bit of each byte of w that is below n (n <= 0x80), exactly. */
-static inline uint64_t bytes_below(uint64_t w, unsigned n)
-{
-	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
-	const uint64_t ones = 0x0101010101010101ULL;
-
-	return ~(((w & low7) + ones * (0x80 - n)) | w) & ~low7;
-}
-
-/* High bit of each byte of w that equals c, exactly. */
-static inline uint64_t bytes_equal(uint64_t w, unsigned c)
-{
-	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
-	uint64_t v = w ^ (0x0101010101010101ULL * c);
-
-	return ~(((v & low7) + low7) | v) & ~low7;
-}
-
 /*
  * The octets of one 16-byte block: masks of control bytes (below 0x20,
  * and 0x7f), CR, LF and HT, one bit per byte, byte 0 in bit 0.

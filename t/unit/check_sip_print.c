@@ -1,4 +1,5 @@
-age building (sbc/sip_print.h): built messages re-parse to
+/*
+ * Tests of message building (sbc/sip_print.h): built messages re-parse to
  * what was put in, and every valid corpus message survives
  * parse -> print -> parse.
  */
