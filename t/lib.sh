@@ -31,7 +31,10 @@ sbcd_log=
 
 # TAP (the Test Anything Protocol, as automake's tap-driver.sh reads it).
 
+tap_planned=
+
 plan() {
+	tap_planned=1
 	echo "1..$1"
 }
 
@@ -79,8 +82,10 @@ bail_out() {
 	exit 1
 }
 
-# finish: the last line of a test; the driver counts the results.
+# finish: the last line of a test; the driver counts the results.  A
+# test that did not call plan gets its plan here, at the end.
 finish() {
+	[ -n "$tap_planned" ] || echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ] || diag "$tap_failed of $tap_n failed"
 	exit 0
 }
@@ -109,8 +114,8 @@ lib_nap() {
 	sleep 0.1 2>/dev/null || sleep 1
 }
 
-# free_port [ADDR...]: a UDP port that is free on every address given
-# (default 127.0.0.1) at the time of the call.
+# free_port [ADDR...]: a port that is free for UDP and TCP on every
+# address given (default 127.0.0.1) at the time of the call.
 free_port() {
 	if command -v python3 >/dev/null 2>&1; then
 		python3 - "$@" <<'EOF'
@@ -123,10 +128,13 @@ for _ in range(50):
         socks.append(s)
         s.bind((addrs[0], 0))
         port = s.getsockname()[1]
-        for a in addrs[1:]:
-            t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            socks.append(t)
-            t.bind((a, port))
+        for a in addrs:
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                if a == addrs[0] and kind == socket.SOCK_DGRAM:
+                    continue
+                t = socket.socket(socket.AF_INET, kind)
+                socks.append(t)
+                t.bind((a, port))
     except OSError:
         continue
     finally:

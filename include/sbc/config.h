@@ -11,11 +11,24 @@
  *	log_level = info
  *	database = var/sbc.db
  *
+ *	[sip]
+ *	t1 = 500
+ *
+ *	[transport]
+ *	idle_timeout = 120
+ *
  *	[listener ext-udp]
  *	realm = external
  *	transport = udp
  *	address = 127.0.0.1
  *	port = 5060
+ *
+ *	[listener ext-tls]
+ *	realm = external
+ *	transport = tls
+ *	address = 127.0.0.1
+ *	tls_cert = /etc/sbc/cert.pem
+ *	tls_key = /etc/sbc/key.pem
  */
 #ifndef SBC_CONFIG_H
 #define SBC_CONFIG_H
@@ -25,18 +38,22 @@
 #include <sys/socket.h>
 
 #include "sbc/log.h"
+#include "sbc/tp.h"
+#include "sbc/tsx.h"
 
 /* The database path used when [general] does not name one. */
 #define CONFIG_DEFAULT_DATABASE "var/sbc.db"
-/* The port used when a listener does not name one (RFC 3261 19.1.2). */
+/* The port used when a listener does not name one (RFC 3261 19.1.2):
+ * 5060, or 5061 for TLS. */
 #define CONFIG_DEFAULT_PORT 5060
+#define CONFIG_DEFAULT_TLS_PORT 5061
 /* Longest name of a listener or realm, in bytes. */
 #define CONFIG_NAME_MAX 64
 
 enum config_transport {
-	CONFIG_TP_UDP = 0,
-	CONFIG_TP_TCP,
-	CONFIG_TP_TLS,
+	CONFIG_TP_UDP = TP_UDP,
+	CONFIG_TP_TCP = TP_TCP,
+	CONFIG_TP_TLS = TP_TLS,
 };
 
 struct config_listener {
@@ -47,6 +64,10 @@ struct config_listener {
 	uint16_t port;
 	struct sockaddr_storage addr;		/* address and port */
 	unsigned line;				/* of the section header */
+	char *tls_cert;				/* TLS: PEM chain */
+	char *tls_key;				/* TLS: PEM private key */
+	char *tls_ca;				/* TLS: CAs to verify peers */
+	int tls_verify_client;			/* TLS: mutual TLS */
 };
 
 struct config {
@@ -54,6 +75,8 @@ struct config {
 	char *database;
 	struct config_listener *listeners;
 	size_t n_listeners;
+	struct tsx_cfg sip;		/* [sip]: transaction timers */
+	struct tp_cfg transport;	/* [transport]: connection limits */
 };
 
 /*

@@ -39,7 +39,8 @@ void sip_print_via(struct buf *b, const struct sip_via *v);
  * received=src_ip when src_ip differs from its sent-by host or when it
  * carries rport, and rport=src_port when it carries rport (RFC 3261
  * 18.2.1, RFC 3581 4); received and rport values it already had are
- * replaced.  src_ip is the textual address, IPv6 without brackets.
+ * replaced.  src_ip is the textual address, IPv6 without brackets; it is
+ * compared with sent-by as an address (sip_host_same).
  */
 void sip_print_response_vias(struct buf *b, const struct sip_msg *m,
 			     struct str src_ip, unsigned src_port);

@@ -70,6 +70,12 @@ int sip_uri_is_lr(const struct sip_uri *u);
  */
 int sip_uri_user_eq(struct str a, struct str b);
 
+/*
+ * Whether two hosts are the same: equal IP addresses however written
+ * ("2001:DB8:0::1" and "[2001:db8::1]"), or equal names ignoring case.
+ */
+int sip_host_same(struct str a, struct str b);
+
 /* Classifies a host: IPv4 dotted quad, IPv6 reference, or a host name. */
 enum sip_host_type sip_host_classify(struct str host);
 

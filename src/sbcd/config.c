@@ -18,25 +18,84 @@
 #include "sbc/config.h"
 #include "sbc/str.h"
 
-/* Keys of a listener section, as bits to find duplicates. */
-enum {
-	KEY_REALM = 1 << 0,
-	KEY_TRANSPORT = 1 << 1,
-	KEY_ADDRESS = 1 << 2,
-	KEY_PORT = 1 << 3,
-};
-
-/* Keys of [general]. */
-enum {
-	KEY_LOG_LEVEL = 1 << 0,
-	KEY_DATABASE = 1 << 1,
-};
-
 enum section {
 	SECTION_NONE = 0,
 	SECTION_GENERAL,
+	SECTION_SIP,
+	SECTION_TRANSPORT,
 	SECTION_LISTENER,
 };
+
+static const char *const section_names[] = {
+	[SECTION_GENERAL] = "general",
+	[SECTION_SIP] = "sip",
+	[SECTION_TRANSPORT] = "transport",
+	[SECTION_LISTENER] = "listener",
+};
+
+enum key_type {
+	KEY_UINT,	/* an unsigned number within [min, max] */
+	KEY_PATH,	/* a non-empty string, malloc'd */
+	KEY_BOOL,	/* yes/no, true/false, on/off, 1/0 */
+	KEY_LEVEL,	/* a log level */
+	KEY_NAME,	/* a realm name */
+	KEY_TRANSPORT,
+	KEY_ADDRESS,
+	KEY_PORT,
+};
+
+/*
+ * Every key the file may hold.  off is the field's offset in struct
+ * config, or in struct config_listener for [listener] keys; scale turns
+ * the unit written in the file into the unit stored (seconds into ms).
+ */
+struct key {
+	enum section section;
+	const char *name;
+	enum key_type type;
+	size_t off;
+	unsigned size;		/* of an unsigned field: 4 or 8 */
+	uint64_t min, max;
+	unsigned scale;
+};
+
+#define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define LSN(f) offsetof(struct config_listener, f), \
+	sizeof(((struct config_listener *)0)->f)
+
+static const struct key keys[] = {
+	{ SECTION_GENERAL, "log_level", KEY_LEVEL, CFG(log_level), 0, 0, 0 },
+	{ SECTION_GENERAL, "database", KEY_PATH, CFG(database), 0, 0, 0 },
+	/* RFC 3261 17.1.1.1: T1 500 ms, T2 4 s, T4 5 s by default. */
+	{ SECTION_SIP, "t1", KEY_UINT, CFG(sip.t1), 10, 60000, 1 },
+	{ SECTION_SIP, "t2", KEY_UINT, CFG(sip.t2), 10, 600000, 1 },
+	{ SECTION_SIP, "t4", KEY_UINT, CFG(sip.t4), 10, 600000, 1 },
+	/* RFC 3261 16.6 step 11: Timer C is over 3 minutes; in seconds. */
+	{ SECTION_SIP, "timer_c", KEY_UINT, CFG(sip.timer_c_ms), 1, 86400, 1000 },
+	{ SECTION_TRANSPORT, "idle_timeout", KEY_UINT, CFG(transport.idle_ms),
+	  1, 86400, 1000 },
+	{ SECTION_TRANSPORT, "connect_timeout", KEY_UINT,
+	  CFG(transport.connect_ms), 10, 600000, 1 },
+	{ SECTION_TRANSPORT, "max_connections", KEY_UINT,
+	  CFG(transport.max_conns), 1, 1000000, 1 },
+	{ SECTION_TRANSPORT, "max_connection_buffer", KEY_UINT,
+	  CFG(transport.max_conn_buf), 4096, 64 << 20, 1 },
+	{ SECTION_TRANSPORT, "max_header_size", KEY_UINT,
+	  CFG(transport.frame.max_hdr), 1024, 1 << 20, 1 },
+	{ SECTION_TRANSPORT, "max_body_size", KEY_UINT,
+	  CFG(transport.frame.max_body), 0, 16 << 20, 1 },
+	{ SECTION_LISTENER, "realm", KEY_NAME, LSN(realm), 0, 0, 0 },
+	{ SECTION_LISTENER, "transport", KEY_TRANSPORT, LSN(transport), 0, 0, 0 },
+	{ SECTION_LISTENER, "address", KEY_ADDRESS, LSN(address), 0, 0, 0 },
+	{ SECTION_LISTENER, "port", KEY_PORT, LSN(port), 0, 0, 0 },
+	{ SECTION_LISTENER, "tls_cert", KEY_PATH, LSN(tls_cert), 0, 0, 0 },
+	{ SECTION_LISTENER, "tls_key", KEY_PATH, LSN(tls_key), 0, 0, 0 },
+	{ SECTION_LISTENER, "tls_ca", KEY_PATH, LSN(tls_ca), 0, 0, 0 },
+	{ SECTION_LISTENER, "tls_verify_client", KEY_BOOL,
+	  LSN(tls_verify_client), 0, 0, 0 },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(*keys))
 
 struct parser {
 	struct config *c;
@@ -45,8 +104,9 @@ struct parser {
 	size_t errlen;
 	unsigned line;
 	enum section section;
-	unsigned seen;			/* keys of the current section */
-	unsigned general_line;		/* 0 until [general] was seen */
+	uint64_t seen;			/* keys of the current section,
+					   by bit of their index in keys[] */
+	unsigned section_line[SECTION_LISTENER];	/* of [general] etc. */
 };
 
 static int config_fail(struct parser *p, unsigned line, const char *fmt,
@@ -138,6 +198,45 @@ static struct config_listener *config_cur(struct parser *p)
 	return &p->c->listeners[p->c->n_listeners - 1];
 }
 
+static const struct key *key_find(enum section sec, struct str k,
+				  unsigned *idx)
+{
+	for (unsigned i = 0; i < NKEYS; i++) {
+		if (keys[i].section == sec && str_eq(k, str_cstr(keys[i].name))) {
+			*idx = i;
+			return &keys[i];
+		}
+	}
+	return NULL;
+}
+
+static int key_seen(struct parser *p, enum section sec, const char *name)
+{
+	unsigned idx;
+
+	return key_find(sec, str_cstr(name), &idx) &&
+	       (p->seen & (UINT64_C(1) << idx));
+}
+
+/* The keys of a section, for "expected ..." in messages. */
+static void key_list(enum section sec, char *dst, size_t n)
+{
+	size_t len = 0;
+	unsigned count = 0, k = 0;
+
+	for (unsigned i = 0; i < NKEYS; i++)
+		count += keys[i].section == sec;
+	dst[0] = '\0';
+	for (unsigned i = 0; i < NKEYS && len < n; i++) {
+		if (keys[i].section != sec)
+			continue;
+		k++;
+		len += (size_t)snprintf(dst + len, n - len, "%s%s",
+					k == 1 ? "" : k == count ? " or " : ", ",
+					keys[i].name);
+	}
+}
+
 /* A listener is complete when its section ends. */
 static int config_listener_end(struct parser *p)
 {
@@ -146,11 +245,31 @@ static int config_listener_end(struct parser *p)
 	if (p->section != SECTION_LISTENER)
 		return 0;
 	l = config_cur(p);
-	if (!(p->seen & KEY_REALM))
+	if (!key_seen(p, SECTION_LISTENER, "realm"))
 		return config_fail(p, l->line, "listener '%s' has no realm",
 				   l->name);
-	if (!(p->seen & KEY_ADDRESS))
+	if (!key_seen(p, SECTION_LISTENER, "address"))
 		return config_fail(p, l->line, "listener '%s' has no address",
+				   l->name);
+	if (l->transport == CONFIG_TP_TLS) {
+		if (!l->tls_cert || !l->tls_key)
+			return config_fail(p, l->line,
+					   "listener '%s' uses tls and needs "
+					   "tls_cert and tls_key",
+					   l->name);
+		if (!key_seen(p, SECTION_LISTENER, "port"))
+			l->port = CONFIG_DEFAULT_TLS_PORT;
+	} else if (l->tls_cert || l->tls_key || l->tls_ca ||
+		   l->tls_verify_client) {
+		return config_fail(p, l->line,
+				   "listener '%s' has tls_ keys but transport "
+				   "%s",
+				   l->name, config_transport_name(l->transport));
+	}
+	if (l->tls_verify_client && !l->tls_ca)
+		return config_fail(p, l->line,
+				   "listener '%s': tls_verify_client needs "
+				   "tls_ca",
 				   l->name);
 	if (l->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&l->addr)->sin_port = htons(l->port);
@@ -164,6 +283,7 @@ static int config_section(struct parser *p, struct str s)
 	struct config *c = p->c;
 	struct config_listener *l;
 	struct str kind, name;
+	enum section sec = SECTION_NONE;
 	ptrdiff_t sp;
 	int rc;
 
@@ -184,24 +304,28 @@ static int config_section(struct parser *p, struct str s)
 		return rc;
 	p->seen = 0;
 
-	if (str_eq(kind, STR("general"))) {
+	for (unsigned i = SECTION_GENERAL; i <= SECTION_LISTENER; i++)
+		if (str_eq(kind, str_cstr(section_names[i])))
+			sec = (enum section)i;
+	if (sec == SECTION_NONE)
+		return config_fail(p, p->line,
+				   "unknown section [%.*s] (expected [general], "
+				   "[sip], [transport] or [listener NAME])",
+				   STR_FMT(s));
+	if (sec != SECTION_LISTENER) {
 		if (name.len > 0)
+			return config_fail(p, p->line, "[%s] takes no name",
+					   section_names[sec]);
+		if (p->section_line[sec] > 0)
 			return config_fail(p, p->line,
-					   "[general] takes no name");
-		if (p->general_line > 0)
-			return config_fail(p, p->line,
-					   "duplicate section [general] "
+					   "duplicate section [%s] "
 					   "(first on line %u)",
-					   p->general_line);
-		p->general_line = p->line;
-		p->section = SECTION_GENERAL;
+					   section_names[sec],
+					   p->section_line[sec]);
+		p->section_line[sec] = p->line;
+		p->section = sec;
 		return 0;
 	}
-	if (!str_eq(kind, STR("listener")))
-		return config_fail(p, p->line,
-				   "unknown section [%.*s] (expected [general] "
-				   "or [listener NAME])",
-				   STR_FMT(s));
 	if (name.len == 0)
 		return config_fail(p, p->line,
 				   "[listener] needs a name: [listener NAME]");
@@ -263,107 +387,134 @@ bad:
 			   STR_FMT(v));
 }
 
-static int config_listener_key(struct parser *p, struct str k,
-			       struct str v)
+static int config_bool(struct str v, int *out)
 {
-	struct config_listener *l = config_cur(p);
-	unsigned bit;
-	uint64_t port;
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
 
-	if (str_eq(k, STR("realm")))
-		bit = KEY_REALM;
-	else if (str_eq(k, STR("transport")))
-		bit = KEY_TRANSPORT;
-	else if (str_eq(k, STR("address")))
-		bit = KEY_ADDRESS;
-	else if (str_eq(k, STR("port")))
-		bit = KEY_PORT;
-	else
-		return config_fail(p, p->line,
-				   "unknown key '%.*s' in [listener %s] "
-				   "(expected realm, transport, address or "
-				   "port)",
-				   STR_FMT(k), l->name);
-	if (p->seen & bit)
-		return config_fail(p, p->line, "duplicate key '%.*s'",
-				   STR_FMT(k));
-	p->seen |= bit;
-
-	switch (bit) {
-	case KEY_REALM:
-		if (!config_name_ok(v))
-			return config_fail(p, p->line,
-					   "bad realm '%.*s' (letters, digits, "
-					   "'-', '_' and '.', at most %d)",
-					   STR_FMT(v), CONFIG_NAME_MAX);
-		str_copy(l->realm, sizeof(l->realm), v);
-		return 0;
-	case KEY_TRANSPORT:
-		if (str_eq(v, STR("udp"))) {
-			l->transport = CONFIG_TP_UDP;
+	for (unsigned i = 0; i < 4; i++) {
+		if (str_eq(v, str_cstr(yes[i]))) {
+			*out = 1;
 			return 0;
 		}
-		if (str_eq(v, STR("tcp")) || str_eq(v, STR("tls")))
+		if (str_eq(v, str_cstr(no[i]))) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Stores a value of key k into base (struct config or the listener). */
+static int config_set(struct parser *p, const struct key *k, char *base,
+		      struct str v)
+{
+	void *f = base + k->off;
+	char level[16];
+	uint64_t n;
+	int b;
+
+	switch (k->type) {
+	case KEY_UINT:
+		if (str_to_u64(v, k->max, &n) < 0 || n < k->min)
 			return config_fail(p, p->line,
-					   "transport '%.*s' is not supported "
-					   "yet (only udp is)",
-					   STR_FMT(v));
+					   "bad %s '%.*s' (expected a number "
+					   "from %llu to %llu)",
+					   k->name, STR_FMT(v),
+					   (unsigned long long)k->min,
+					   (unsigned long long)k->max);
+		n *= k->scale;
+		if (k->size == sizeof(unsigned))
+			*(unsigned *)f = (unsigned)n;
+		else
+			*(size_t *)f = (size_t)n;
+		return 0;
+	case KEY_PATH:
+		if (v.len == 0)
+			return config_fail(p, p->line, "empty %s path", k->name);
+		free(*(char **)f);
+		*(char **)f = strndup(v.p, v.len);
+		return *(char **)f ? 0 : -ENOMEM;
+	case KEY_BOOL:
+		if (config_bool(v, &b) < 0)
+			return config_fail(p, p->line,
+					   "bad %s '%.*s' (expected yes or no)",
+					   k->name, STR_FMT(v));
+		*(int *)f = b;
+		return 0;
+	case KEY_LEVEL:
+		if (v.len >= sizeof(level))
+			goto bad_level;
+		str_copy(level, sizeof(level), v);
+		if (log_level_parse(level, (enum log_level *)f) < 0)
+			goto bad_level;
+		return 0;
+	case KEY_NAME:
+		if (!config_name_ok(v))
+			return config_fail(p, p->line,
+					   "bad %s '%.*s' (letters, digits, "
+					   "'-', '_' and '.', at most %d)",
+					   k->name, STR_FMT(v), CONFIG_NAME_MAX);
+		str_copy(f, k->size, v);
+		return 0;
+	case KEY_TRANSPORT:
+		for (int t = CONFIG_TP_UDP; t <= CONFIG_TP_TLS; t++) {
+			if (str_eq(v, str_cstr(config_transport_name(t)))) {
+				*(enum config_transport *)f = t;
+				return 0;
+			}
+		}
 		return config_fail(p, p->line,
 				   "unknown transport '%.*s' (expected udp, "
 				   "tcp or tls)",
 				   STR_FMT(v));
 	case KEY_ADDRESS:
-		return config_address(p, l, v);
-	default:
-		if (str_to_u64(v, 65535, &port) < 0 || port == 0)
+		return config_address(p, (struct config_listener *)base, v);
+	case KEY_PORT:
+		if (str_to_u64(v, 65535, &n) < 0 || n == 0)
 			return config_fail(p, p->line,
 					   "bad port '%.*s' (expected a number "
 					   "from 1 to 65535)",
 					   STR_FMT(v));
-		l->port = (uint16_t)port;
+		*(uint16_t *)f = (uint16_t)n;
 		return 0;
 	}
-}
-
-static int config_general_key(struct parser *p, struct str k, struct str v)
-{
-	struct config *c = p->c;
-	char level[16];
-	unsigned bit;
-
-	if (str_eq(k, STR("log_level")))
-		bit = KEY_LOG_LEVEL;
-	else if (str_eq(k, STR("database")))
-		bit = KEY_DATABASE;
-	else
-		return config_fail(p, p->line,
-				   "unknown key '%.*s' in [general] (expected "
-				   "log_level or database)",
-				   STR_FMT(k));
-	if (p->seen & bit)
-		return config_fail(p, p->line, "duplicate key '%.*s'",
-				   STR_FMT(k));
-	p->seen |= bit;
-
-	if (bit == KEY_LOG_LEVEL) {
-		if (v.len >= sizeof(level))
-			goto bad_level;
-		str_copy(level, sizeof(level), v);
-		if (log_level_parse(level, &c->log_level) < 0)
-			goto bad_level;
-		return 0;
-	}
-	if (v.len == 0)
-		return config_fail(p, p->line, "empty database path");
-	free(c->database);
-	c->database = strndup(v.p, v.len);
-	return c->database ? 0 : -ENOMEM;
+	return -EINVAL;
 
 bad_level:
 	return config_fail(p, p->line,
 			   "bad log_level '%.*s' (expected error, warning, "
 			   "info or debug)",
 			   STR_FMT(v));
+}
+
+static int config_key(struct parser *p, struct str k, struct str v)
+{
+	const struct key *key;
+	char expected[256], where[CONFIG_NAME_MAX + 16];
+	unsigned idx;
+
+	if (p->section == SECTION_LISTENER)
+		snprintf(where, sizeof(where), "[listener %s]",
+			 config_cur(p)->name);
+	else
+		snprintf(where, sizeof(where), "[%s]",
+			 section_names[p->section]);
+	key = key_find(p->section, k, &idx);
+	if (!key) {
+		key_list(p->section, expected, sizeof(expected));
+		return config_fail(p, p->line,
+				   "unknown key '%.*s' in %s (expected %s)",
+				   STR_FMT(k), where, expected);
+	}
+	if (p->seen & (UINT64_C(1) << idx))
+		return config_fail(p, p->line, "duplicate key '%.*s'",
+				   STR_FMT(k));
+	p->seen |= UINT64_C(1) << idx;
+	return config_set(p, key,
+			  p->section == SECTION_LISTENER ? (char *)config_cur(p)
+							 : (char *)p->c,
+			  v);
 }
 
 static int config_line(struct parser *p, struct str s)
@@ -401,17 +552,23 @@ static int config_line(struct parser *p, struct str s)
 		str_make(s.p + eq + 1, s.len - (size_t)eq - 1));
 	if (k.len == 0)
 		return config_fail(p, p->line, "missing key before '='");
-
-	switch (p->section) {
-	case SECTION_GENERAL:
-		return config_general_key(p, k, v);
-	case SECTION_LISTENER:
-		return config_listener_key(p, k, v);
-	default:
+	if (p->section == SECTION_NONE)
 		return config_fail(p, p->line,
 				   "key '%.*s' outside of any section",
 				   STR_FMT(k));
-	}
+	return config_key(p, k, v);
+}
+
+/* Relations between keys that no single key can check. */
+static int config_check_timers(struct parser *p)
+{
+	const struct tsx_cfg *t = &p->c->sip;
+
+	if (t->t2 < t->t1)
+		return config_fail(p, p->section_line[SECTION_SIP],
+				   "[sip] t2 (%u ms) is below t1 (%u ms)",
+				   t->t2, t->t1);
+	return 0;
 }
 
 /* Two listeners on one socket would fail at bind time; say it earlier. */
@@ -456,6 +613,8 @@ int config_parse(struct config *c, const char *name, const char *text,
 
 	memset(c, 0, sizeof(*c));
 	c->log_level = LOG_LVL_INFO;
+	tsx_cfg_default(&c->sip);
+	tp_cfg_default(&c->transport);
 	if (errlen > 0)
 		err[0] = '\0';
 
@@ -479,6 +638,9 @@ int config_parse(struct config *c, const char *name, const char *text,
 		goto fail;
 	}
 	rc = config_check_unique(&p);
+	if (rc < 0)
+		goto fail;
+	rc = config_check_timers(&p);
 	if (rc < 0)
 		goto fail;
 	if (c->database == NULL) {
@@ -547,6 +709,11 @@ out:
 
 void config_free(struct config *c)
 {
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		free(c->listeners[i].tls_cert);
+		free(c->listeners[i].tls_key);
+		free(c->listeners[i].tls_ca);
+	}
 	free(c->database);
 	free(c->listeners);
 	c->database = NULL;

@@ -168,7 +168,7 @@ void sip_print_response_vias(struct buf *b, const struct sip_msg *m,
 				sip_print_value(b, pv);
 			}
 		}
-		if (v->has_rport || !str_caseeq(src_ip, v->host)) {
+		if (v->has_rport || !sip_host_same(v->host, src_ip)) {
 			buf_put(b, ";received=", 10);
 			buf_put_str(b, src_ip);
 		}

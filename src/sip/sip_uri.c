@@ -96,6 +96,33 @@ enum sip_host_type sip_host_classify(struct str host)
 	return hostname_ok(host) ? SIP_HOST_NAME : SIP_HOST_NONE;
 }
 
+/* The binary form of an IP literal host; its family, or 0 for a name. */
+static int host_bin(struct str h, unsigned char bin[16])
+{
+	char tmp[INET6_ADDRSTRLEN + 1];
+	enum sip_host_type t = sip_host_classify(h);
+
+	if (t != SIP_HOST_IPV4 && t != SIP_HOST_IPV6)
+		return 0;
+	if (h.len >= 2 && h.p[0] == '[')
+		h = str_make(h.p + 1, h.len - 2);
+	str_copy(tmp, sizeof(tmp), h);
+	if (t == SIP_HOST_IPV4)
+		return inet_pton(AF_INET, tmp, bin) == 1 ? AF_INET : 0;
+	return inet_pton(AF_INET6, tmp, bin) == 1 ? AF_INET6 : 0;
+}
+
+int sip_host_same(struct str a, struct str b)
+{
+	unsigned char ba[16], bb[16];
+	int fa = host_bin(a, ba), fb = host_bin(b, bb);
+
+	if (fa || fb)
+		return fa == fb &&
+		       memcmp(ba, bb, fa == AF_INET ? 4 : 16) == 0;
+	return str_caseeq(a, b);
+}
+
 static int parse_port(struct str s, uint16_t *port)
 {
 	uint64_t v;

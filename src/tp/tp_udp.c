@@ -1,185 +1,152 @@
 /*
- * tp_udp: a SIP listener on a UDP socket (layer 2).
+ * tp_udp: the UDP transport (layer 2, RFC 3261 18.1.1 and 18.2.1).
  *
- * libuv error codes are negative errno values on every platform sbc
- * runs on, so they are returned as they are.
+ * A listener is one bound socket.  Every datagram is handed whole to the
+ * receive callback from the set's read buffer, so the callback must copy
+ * what it keeps; a datagram that did not fit is dropped.  Sends leave
+ * from the listener's socket, so they carry its address and port, which
+ * is what RFC 3581 4 asks of a response.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <uv.h>
-
 #include "sbc/log.h"
-#include "sbc/tp_udp.h"
-
-struct tp_udp {
-	uv_udp_t handle;
-	tp_udp_recv_cb *cb;
-	void *arg;
-	unsigned long sent;
-	unsigned long send_errors;
-	char rbuf[TP_UDP_RECV_MAX];
-};
+#include "tp_int.h"
 
 /* A queued send and its copy of the datagram, in one allocation. */
 struct tp_udp_req {
 	uv_udp_send_t req;
-	struct tp_udp *t;
+	struct tp *tp;
 	char data[];
 };
 
 static void tp_udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
-	struct tp_udp *t = h->data;
+	struct tp_lsn *l = h->data;
 
-	/* One datagram at a time: the loop hands it over before reading on. */
-	b->base = t->rbuf;
-	b->len = sizeof(t->rbuf);
+	/* One datagram at a time: the loop hands it over before it reads
+	   on, so the set's one read buffer serves every listener. */
+	b->base = l->tp->rbuf;
+	b->len = sizeof(l->tp->rbuf);
 }
 
 static void tp_udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
-			    const struct sockaddr *src, unsigned flags)
+			   const struct sockaddr *src, unsigned flags)
 {
-	struct tp_udp *t = h->data;
+	struct tp_lsn *l = h->data;
+	struct tp_src s;
 
 	if (nread < 0) {
-		log_warn("udp: receive failed: %s", uv_strerror((int)nread));
+		log_warn("udp %s: receive failed: %s", l->name,
+			 uv_strerror((int)nread));
 		return;
 	}
-	/* Zero bytes and no address means the socket had nothing to read. */
-	if (nread == 0 || src == NULL)
+	/* Zero bytes and no address means the socket had nothing. */
+	if (src == NULL)
 		return;
 	if (flags & UV_UDP_PARTIAL) {
-		log_debug("udp: dropped a datagram over %zu bytes",
-			  sizeof(t->rbuf));
+		log_debug("udp %s: dropped a datagram over %zu bytes",
+			  l->name, sizeof(l->tp->rbuf));
 		return;
 	}
-	t->cb(t, b->base, (size_t)nread, src, t->arg);
+	/* An empty datagram carries no message (RFC 3261 18.3 needs a
+	   start line at least). */
+	if (nread == 0)
+		return;
+	memset(&s, 0, sizeof(s));
+	s.proto = TP_UDP;
+	s.lsn = l;
+	memcpy(&s.peer, src, tp_addr_len(src));
+	/* The bound address: a wildcard listener would need IP_PKTINFO to
+	   tell which of the host's addresses the datagram came to. */
+	s.local = l->addr;
+	tp_deliver(l->tp, &s, b->base, (size_t)nread);
 }
 
-int tp_udp_open(uv_loop_t *loop, const struct sockaddr *addr,
-		tp_udp_recv_cb *cb, void *arg, struct tp_udp **out)
+static int tp_udp_lsn_open(struct tp_lsn *l, const struct tp_lsn_cfg *c,
+			   char *err, size_t errlen)
 {
-	struct tp_udp *t;
-	unsigned flags = 0;
+	int len = sizeof(l->addr);
 	int rc;
 
-	*out = NULL;
-	if (addr->sa_family != AF_INET && addr->sa_family != AF_INET6)
-		return -EAFNOSUPPORT;
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return -ENOMEM;
-	t->cb = cb;
-	t->arg = arg;
-	rc = uv_udp_init(loop, &t->handle);
-	if (rc < 0) {
-		free(t);
+	(void)c;
+	rc = uv_udp_init(l->tp->loop, &l->u.udp);
+	if (rc < 0)
 		return rc;
-	}
-	t->handle.data = t;
-
-	/*
-	 * An IPv6 listener takes only IPv6, so that "::" and "0.0.0.0"
-	 * can be two listeners in two realms.
-	 */
-	if (addr->sa_family == AF_INET6)
-		flags |= UV_UDP_IPV6ONLY;
-	rc = uv_udp_bind(&t->handle, addr, flags);
+	l->handle_init = 1;
+	l->u.udp.data = l;
+	/* An IPv6 listener takes only IPv6, so that "::" and "0.0.0.0"
+	   can be two listeners in two realms. */
+	rc = uv_udp_bind(&l->u.udp, (const struct sockaddr *)&l->addr,
+			 l->addr.ss_family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
 	if (rc == 0)
-		rc = uv_udp_recv_start(&t->handle, tp_udp_alloc_cb,
+		rc = uv_udp_getsockname(&l->u.udp, (struct sockaddr *)&l->addr,
+					&len);
+	if (rc == 0)
+		rc = uv_udp_recv_start(&l->u.udp, tp_udp_alloc_cb,
 				       tp_udp_on_recv);
-	if (rc < 0) {
-		/* An initialised handle is freed only through uv_close. */
-		tp_udp_close(t);
-		return rc;
-	}
-	*out = t;
-	return 0;
+	return rc;
+}
+
+static void tp_udp_lsn_close(struct tp_lsn *l)
+{
+	/* Queued sends complete with UV_ECANCELED before the callback. */
+	uv_close(&l->u.h, tp_lsn_close_cb);
 }
 
 static void tp_udp_send_cb(uv_udp_send_t *req, int status)
 {
 	struct tp_udp_req *r = (struct tp_udp_req *)req;
 
-	if (status < 0) {
-		r->t->send_errors++;
-		if (status != UV_ECANCELED)
-			log_warn("udp: send failed: %s", uv_strerror(status));
-	} else {
-		r->t->sent++;
+	if (status < 0 && status != UV_ECANCELED) {
+		/* Nothing tells the sender: an unconnected socket hears of
+		   no failure it could act on, so it is counted. */
+		r->tp->st.send_errors++;
+		log_warn("udp: send failed: %s", uv_strerror(status));
 	}
 	free(r);
 }
 
-int tp_udp_send(struct tp_udp *t, const void *p, size_t len,
-		const struct sockaddr *dst)
+static int tp_udp_send(struct tp_lsn *l, const struct tp_dest *d,
+		       const void *p, size_t len)
 {
-	struct tp_udp_req *r;
+	const struct sockaddr *dst = (const struct sockaddr *)&d->addr;
 	uv_buf_t b = uv_buf_init((char *)p, (unsigned)len);
+	struct tp_udp_req *r;
 	int rc;
 
-	if (len > TP_UDP_RECV_MAX)
+	if (len > TP_UDP_MAX)
 		return -EMSGSIZE;
-	rc = uv_udp_try_send(&t->handle, &b, 1, dst);
-	if (rc >= 0) {
-		t->sent++;
+	if (dst->sa_family != l->addr.ss_family)
+		return -EAFNOSUPPORT;
+	rc = uv_udp_try_send(&l->u.udp, &b, 1, dst);
+	if (rc >= 0)
 		return 0;
-	}
 	/*
 	 * The socket buffer is full or sends are already queued (they go
 	 * first, in order): queue a copy, since the caller's buffer is
 	 * reused as soon as this returns.
 	 */
-	if (rc != UV_EAGAIN && rc != UV_ENOSYS) {
-		t->send_errors++;
+	if (rc != UV_EAGAIN && rc != UV_ENOSYS)
 		return rc;
-	}
 	r = malloc(sizeof(*r) + len);
-	if (r == NULL) {
-		t->send_errors++;
+	if (r == NULL)
 		return -ENOMEM;
-	}
-	r->t = t;
+	r->tp = l->tp;
 	memcpy(r->data, p, len);
 	b = uv_buf_init(r->data, (unsigned)len);
-	rc = uv_udp_send(&r->req, &t->handle, &b, 1, dst, tp_udp_send_cb);
+	rc = uv_udp_send(&r->req, &l->u.udp, &b, 1, dst, tp_udp_send_cb);
 	if (rc < 0) {
-		t->send_errors++;
 		free(r);
 		return rc;
 	}
 	return 0;
 }
 
-int tp_udp_local(const struct tp_udp *t, struct sockaddr_storage *ss)
-{
-	int len = sizeof(*ss);
-
-	return uv_udp_getsockname(&t->handle, (struct sockaddr *)ss, &len);
-}
-
-unsigned long tp_udp_sent(const struct tp_udp *t)
-{
-	return t->sent;
-}
-
-unsigned long tp_udp_send_errors(const struct tp_udp *t)
-{
-	return t->send_errors;
-}
-
-static void tp_udp_close_cb(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-void tp_udp_close(struct tp_udp *t)
-{
-	if (t == NULL)
-		return;
-	uv_udp_recv_stop(&t->handle);
-	/* Queued sends complete with UV_ECANCELED before this callback. */
-	uv_close((uv_handle_t *)&t->handle, tp_udp_close_cb);
-}
+const struct tp_ops tp_udp_ops = {
+	.proto = TP_UDP,
+	.lsn_open = tp_udp_lsn_open,
+	.lsn_close = tp_udp_lsn_close,
+	.send = tp_udp_send,
+};

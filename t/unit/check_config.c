@@ -46,7 +46,12 @@ START_TEST(test_sample_file)
 			 0);
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
 	ck_assert_str_eq(c.database, "var/sbc.db");
-	ck_assert_uint_eq(c.n_listeners, 2);
+	ck_assert_uint_eq(c.n_listeners, 3);
+	/* The sample spells out the defaults of [sip] and [transport]. */
+	ck_assert_uint_eq(c.sip.t1, 500);
+	ck_assert_uint_eq(c.sip.timer_c_ms, 180000);
+	ck_assert_uint_eq(c.transport.idle_ms, 120000);
+	ck_assert_uint_eq(c.transport.max_conn_buf, 262144);
 
 	ck_assert_str_eq(c.listeners[0].name, "ext-udp");
 	ck_assert_str_eq(c.listeners[0].realm, "external");
@@ -58,9 +63,11 @@ START_TEST(test_sample_file)
 	ck_assert_uint_eq(ntohs(sin->sin_port), 5060);
 	ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr), 0x7f000001);
 
-	ck_assert_str_eq(c.listeners[1].name, "int-udp");
-	ck_assert_str_eq(c.listeners[1].realm, "internal");
-	ck_assert_str_eq(c.listeners[1].address, "127.0.0.2");
+	ck_assert_str_eq(c.listeners[1].name, "ext-tcp");
+	ck_assert_int_eq(c.listeners[1].transport, CONFIG_TP_TCP);
+	ck_assert_str_eq(c.listeners[2].name, "int-udp");
+	ck_assert_str_eq(c.listeners[2].realm, "internal");
+	ck_assert_str_eq(c.listeners[2].address, "127.0.0.2");
 	config_free(&c);
 	/* A second free is harmless. */
 	config_free(&c);
@@ -162,10 +169,31 @@ static const struct bad_case {
 	  "listener 'a' has no address" },
 	{ "[general]\nlog_level = info\n", 0, "no listener" },
 	{ "", 0, "no listener" },
-	{ LISTENER_A "transport = tcp\n", 4,
-	  "transport 'tcp' is not supported yet" },
-	{ LISTENER_A "transport = tls\n", 4,
-	  "transport 'tls' is not supported yet" },
+	{ LISTENER_A "transport = tls\n", 1,
+	  "listener 'a' uses tls and needs tls_cert and tls_key" },
+	{ LISTENER_A "transport = tls\ntls_cert = c.pem\n", 1,
+	  "needs tls_cert and tls_key" },
+	{ LISTENER_A "tls_cert = c.pem\n", 1,
+	  "listener 'a' has tls_ keys but transport udp" },
+	{ LISTENER_A "transport = tls\ntls_cert = c\ntls_key = k\n"
+		     "tls_verify_client = yes\n", 1,
+	  "tls_verify_client needs tls_ca" },
+	{ LISTENER_A "transport = tls\ntls_verify_client = maybe\n", 5,
+	  "bad tls_verify_client 'maybe' (expected yes or no)" },
+	{ LISTENER_A "tls_key =\n", 4, "empty tls_key path" },
+	{ "[sip]\nt1 = 5\n" LISTENER_A, 2,
+	  "bad t1 '5' (expected a number from 10 to 60000)" },
+	{ "[sip]\nt1 = 1000\nt2 = 500\n" LISTENER_A, 1,
+	  "[sip] t2 (500 ms) is below t1 (1000 ms)" },
+	{ "[sip x]\n" LISTENER_A, 1, "[sip] takes no name" },
+	{ "[sip]\nt3 = 1\n" LISTENER_A, 2,
+	  "unknown key 't3' in [sip] (expected t1, t2, t4 or timer_c)" },
+	{ "[transport]\nmax_connections = 0\n" LISTENER_A, 2,
+	  "bad max_connections '0'" },
+	{ "[transport]\nidle_timeout = 1h\n" LISTENER_A, 2,
+	  "bad idle_timeout '1h'" },
+	{ "[transport]\n[transport]\n" LISTENER_A, 2,
+	  "duplicate section [transport] (first on line 1)" },
 	{ LISTENER_A "transport = sctp\n", 4, "unknown transport 'sctp'" },
 	{ LISTENER_A "transport = UDP\n", 4, "unknown transport 'UDP'" },
 	{ "[listener a]\nrealm = e\naddress = localhost\n", 3,
@@ -198,6 +226,58 @@ static const struct bad_case {
 	  4, "listener 'b' uses udp 127.0.0.1:5060, like listener 'a' "
 	     "(line 1)" },
 };
+
+/* TCP and TLS listeners, and the [sip] and [transport] sections. */
+START_TEST(test_streams_and_timers)
+{
+	static const char text[] =
+		"[sip]\n"
+		"t1 = 100\n"
+		"t2 = 2000\n"
+		"timer_c = 90\n"
+		"[transport]\n"
+		"idle_timeout = 30\n"
+		"max_connections = 10\n"
+		"max_header_size = 4096\n"
+		"[listener t]\n"
+		"realm = external\n"
+		"transport = tcp\n"
+		"address = 127.0.0.1\n"
+		"[listener s]\n"
+		"realm = external\n"
+		"transport = tls\n"
+		"address = 127.0.0.1\n"
+		"tls_cert = /etc/sbc/cert.pem\n"
+		"tls_key = /etc/sbc/key.pem\n"
+		"tls_ca = /etc/sbc/ca.pem\n"
+		"tls_verify_client = on\n";
+	struct config c;
+	char err[256], *path;
+
+	ck_assert_msg(load(&c, text, &path, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_uint_eq(c.sip.t1, 100);
+	ck_assert_uint_eq(c.sip.t2, 2000);
+	ck_assert_uint_eq(c.sip.t4, 5000);	/* RFC 3261 default */
+	ck_assert_uint_eq(c.sip.timer_c_ms, 90000);
+	ck_assert_uint_eq(c.transport.idle_ms, 30000);
+	ck_assert_uint_eq(c.transport.max_conns, 10);
+	ck_assert_uint_eq(c.transport.frame.max_hdr, 4096);
+	ck_assert_uint_eq(c.transport.connect_ms, 5000);	/* default */
+	ck_assert_uint_eq(c.n_listeners, 2);
+	ck_assert_int_eq(c.listeners[0].transport, CONFIG_TP_TCP);
+	ck_assert_uint_eq(c.listeners[0].port, 5060);
+	ck_assert_int_eq(c.listeners[1].transport, CONFIG_TP_TLS);
+	ck_assert_uint_eq(c.listeners[1].port, 5061);
+	ck_assert_str_eq(c.listeners[1].tls_cert, "/etc/sbc/cert.pem");
+	ck_assert_str_eq(c.listeners[1].tls_key, "/etc/sbc/key.pem");
+	ck_assert_str_eq(c.listeners[1].tls_ca, "/etc/sbc/ca.pem");
+	ck_assert_int_eq(c.listeners[1].tls_verify_client, 1);
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+END_TEST
 
 START_TEST(test_errors)
 {
@@ -261,6 +341,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_sample_file);
 	tcase_add_test(tc, test_defaults_and_syntax);
 	tcase_add_test(tc, test_general);
+	tcase_add_test(tc, test_streams_and_timers);
 	tcase_add_loop_test(tc, test_errors, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_missing_file);

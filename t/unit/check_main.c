@@ -1,7 +1,41 @@
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check_main.h"
+
+int check_scan_data(const char *dir, char **out, int max)
+{
+	char path[1024];
+	struct dirent **ents;
+	int n, count = 0;
+
+	snprintf(path, sizeof(path), "%s/t/data/%s", SRCDIR, dir);
+	n = scandir(path, &ents, NULL, alphasort);
+	if (n < 0) {
+		perror(path);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+
+		if (count < max && l > 4 &&
+		    strcmp(ents[i]->d_name + l - 4, ".sip") == 0) {
+			size_t sz = strlen(dir) + l + 2;
+
+			out[count] = malloc(sz);
+			if (out[count]) {
+				snprintf(out[count], sz, "%s/%s", dir,
+					 ents[i]->d_name);
+				count++;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return count;
+}
 
 char *check_read_data(const char *name, size_t *len)
 {

@@ -10,6 +10,12 @@
 
 Suite *check_suite(void);
 
+/*
+ * Lists the *.sip files of t/data/DIR, sorted, as malloc'd "DIR/name"
+ * strings in out (at most max); returns how many.
+ */
+int check_scan_data(const char *dir, char **out, int max);
+
 /* Reads a test data file under t/data into a malloc'd buffer. */
 char *check_read_data(const char *name, size_t *len);
 

@@ -5,7 +5,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,36 +346,6 @@ static void frame_file(const char *name)
 static char *valid_files[MAX_FILES];
 static int n_valid;
 
-static int scan_files(const char *dir, char **out, int max)
-{
-	char path[1024];
-	struct dirent **ents;
-	int n, i, count = 0;
-
-	snprintf(path, sizeof(path), "%s/t/data/%s", SRCDIR, dir);
-	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0) {
-		perror(path);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(ents[i]->d_name);
-
-		if (count < max && l > 4 &&
-		    strcmp(ents[i]->d_name + l - 4, ".sip") == 0) {
-			size_t sz = strlen(dir) + l + 2;
-
-			out[count] = malloc(sz);
-			if (out[count]) {
-				snprintf(out[count], sz, "%s/%s", dir, ents[i]->d_name);
-				count++;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return count;
-}
 
 START_TEST(test_corpus)
 {
@@ -483,7 +452,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_body_limit);
 	tcase_add_test(tc, test_content_length_spellings);
 	tcase_add_test(tc, test_byte_by_byte);
-	n_valid = scan_files("valid", valid_files, MAX_FILES);
+	n_valid = check_scan_data("valid", valid_files, MAX_FILES);
 	tcase_add_loop_test(tc, test_corpus, 0, n_valid);
 	tcase_add_test(tc, test_corpus_size);
 	tcase_add_test(tc, test_whole_corpus_as_one_stream);

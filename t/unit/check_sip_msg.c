@@ -8,7 +8,6 @@
  * per module, as the Makefile lists them.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -974,36 +973,6 @@ END_TEST
 static char *valid_files[MAX_FILES];
 static int n_valid;
 
-static int scan_files(const char *dir, char **out, int max)
-{
-	char path[1024];
-	struct dirent **ents;
-	int n, i, count = 0;
-
-	snprintf(path, sizeof(path), "%s/t/data/%s", SRCDIR, dir);
-	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0) {
-		perror(path);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(ents[i]->d_name);
-
-		if (count < max && l > 4 &&
-		    strcmp(ents[i]->d_name + l - 4, ".sip") == 0) {
-			size_t sz = strlen(dir) + l + 2;
-
-			out[count] = malloc(sz);
-			if (out[count]) {
-				snprintf(out[count], sz, "%s/%s", dir, ents[i]->d_name);
-				count++;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return count;
-}
 
 static int within(struct str s, struct str outer)
 {
@@ -1489,8 +1458,8 @@ Suite *check_suite(void)
 	tcase_add_loop_test(tf, test_tel_and_leading_zero_length, 0, MODES_N);
 	suite_add_tcase(s, tf);
 
-	n_valid = scan_files("valid", valid_files, MAX_FILES);
-	n_invalid = scan_files("invalid", invalid_files, MAX_FILES);
+	n_valid = check_scan_data("valid", valid_files, MAX_FILES);
+	n_invalid = check_scan_data("invalid", invalid_files, MAX_FILES);
 	tcase_add_loop_test(tc, test_valid_corpus, 0, n_valid);
 	tcase_add_test(tc, test_valid_corpus_size);
 	tcase_add_loop_test(tc, test_invalid_corpus, 0, (int)N_INVALID);

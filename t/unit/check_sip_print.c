@@ -3,7 +3,6 @@
  * what was put in, and every valid corpus message survives
  * parse -> print -> parse.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -585,36 +584,6 @@ static void roundtrip_file(const char *name, enum sip_msg_mode mode)
 static char *valid_files[MAX_FILES];
 static int n_valid;
 
-static int scan_files(const char *dir, char **out, int max)
-{
-	char path[1024];
-	struct dirent **ents;
-	int n, i, count = 0;
-
-	snprintf(path, sizeof(path), "%s/t/data/%s", SRCDIR, dir);
-	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0) {
-		perror(path);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(ents[i]->d_name);
-
-		if (count < max && l > 4 &&
-		    strcmp(ents[i]->d_name + l - 4, ".sip") == 0) {
-			size_t sz = strlen(dir) + l + 2;
-
-			out[count] = malloc(sz);
-			if (out[count]) {
-				snprintf(out[count], sz, "%s/%s", dir, ents[i]->d_name);
-				count++;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return count;
-}
 
 START_TEST(test_roundtrip_corpus_datagram)
 {
@@ -680,7 +649,7 @@ Suite *check_suite(void)
 	tcase_add_test(tb, test_print_msg_full_datagram_reparses);
 	suite_add_tcase(s, tb);
 
-	n_valid = scan_files("valid", valid_files, MAX_FILES);
+	n_valid = check_scan_data("valid", valid_files, MAX_FILES);
 	tcase_add_loop_test(tr, test_roundtrip_corpus_datagram, 0, n_valid);
 	tcase_add_loop_test(tr, test_roundtrip_corpus_stream, 0, n_valid);
 	tcase_add_test(tr, test_roundtrip_corpus_size);
