@@ -192,7 +192,8 @@ fi
 sbcd_log_has 'info: stopped$'
 check "sbcd logs 'stopped'" test $? -eq 0
 if command -v python3 >/dev/null 2>&1; then
-	sbcd_log_has '2 bad \(1 answered 400\), 1 stray responses'
+	sbcd_log_has 'messages: 2 bad \(1 answered 400\)' &&
+		sbcd_log_has 'transactions: .* 1 stray'
 	check "the counters saw one stray response and two bad messages" \
 		test $? -eq 0
 else

@@ -56,23 +56,58 @@ enum config_transport {
 	CONFIG_TP_TLS = TP_TLS,
 };
 
+/* Named sections ([listener NAME], [route NAME], [realm NAME]) all
+ * start with these two fields. */
 struct config_listener {
 	char name[CONFIG_NAME_MAX + 1];		/* from [listener NAME] */
+	unsigned line;				/* of the section header */
 	char realm[CONFIG_NAME_MAX + 1];
 	enum config_transport transport;
 	char address[64];			/* as written, no brackets */
 	uint16_t port;
 	struct sockaddr_storage addr;		/* address and port */
-	unsigned line;				/* of the section header */
 	char *tls_cert;				/* TLS: PEM chain */
 	char *tls_key;				/* TLS: PEM private key */
 	char *tls_ca;				/* TLS: CAs to verify peers */
 	int tls_verify_client;			/* TLS: mutual TLS */
 };
 
+/*
+ * A static route: an out-of-dialog request from from_realm whose
+ * Request-URI matches goes to target, sent from target_realm.  The
+ * sections' order is their priority; the first match wins.
+ */
+struct config_route {
+	char name[CONFIG_NAME_MAX + 1];		/* from [route NAME] */
+	unsigned line;
+	char from_realm[CONFIG_NAME_MAX + 1];
+	char *match_user_prefix;		/* NULL: any user */
+	char *match_domain;			/* NULL: any host */
+	char *target;				/* a sip: or sips: URI */
+	char target_realm[CONFIG_NAME_MAX + 1];
+};
+
+/* What sbc does to messages it sends into a realm. */
+struct config_realm {
+	char name[CONFIG_NAME_MAX + 1];		/* from [realm NAME] */
+	unsigned line;
+	char *strip;		/* headers removed, comma-separated; NULL:
+				   the default, CONFIG_DEFAULT_STRIP */
+};
+
+/* Headers that reveal software or hosts, removed unless a realm's strip
+ * says otherwise; topology headers are always regenerated. */
+#define CONFIG_DEFAULT_STRIP "User-Agent, Server, Warning"
+
 struct config {
 	enum log_level log_level;
 	char *database;
+	unsigned no_route_status;	/* 404 or 403 */
+	unsigned max_call_s;		/* longest call, seconds; 0: none */
+	struct config_route *routes;
+	size_t n_routes;
+	struct config_realm *realms;
+	size_t n_realms;
 	struct config_listener *listeners;
 	size_t n_listeners;
 	struct tsx_cfg sip;		/* [sip]: transaction timers */

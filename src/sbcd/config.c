@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sbc/config.h"
+#include "sbc/sip_uri.h"
 #include "sbc/str.h"
 
 enum section {
@@ -24,6 +25,9 @@ enum section {
 	SECTION_SIP,
 	SECTION_TRANSPORT,
 	SECTION_LISTENER,
+	SECTION_ROUTE,
+	SECTION_REALM,
+	SECTION_COUNT
 };
 
 static const char *const section_names[] = {
@@ -31,7 +35,16 @@ static const char *const section_names[] = {
 	[SECTION_SIP] = "sip",
 	[SECTION_TRANSPORT] = "transport",
 	[SECTION_LISTENER] = "listener",
+	[SECTION_ROUTE] = "route",
+	[SECTION_REALM] = "realm",
 };
+
+/* Sections that take a name hold an array of structs in struct config,
+ * each starting with the name and the line (see config.h). */
+static int section_named(enum section s)
+{
+	return s >= SECTION_LISTENER;
+}
 
 enum key_type {
 	KEY_UINT,	/* an unsigned number within [min, max] */
@@ -42,6 +55,8 @@ enum key_type {
 	KEY_TRANSPORT,
 	KEY_ADDRESS,
 	KEY_PORT,
+	KEY_URI,	/* a sip: or sips: URI, malloc'd */
+	KEY_STRING,	/* any non-empty text, malloc'd */
 };
 
 /*
@@ -63,9 +78,19 @@ struct key {
 #define LSN(f) offsetof(struct config_listener, f), \
 	sizeof(((struct config_listener *)0)->f)
 
+#define RTE(f) offsetof(struct config_route, f), \
+	sizeof(((struct config_route *)0)->f)
+#define RLM(f) offsetof(struct config_realm, f), \
+	sizeof(((struct config_realm *)0)->f)
+
 static const struct key keys[] = {
 	{ SECTION_GENERAL, "log_level", KEY_LEVEL, CFG(log_level), 0, 0, 0 },
 	{ SECTION_GENERAL, "database", KEY_PATH, CFG(database), 0, 0, 0 },
+	/* The answer to an out-of-dialog request no route takes. */
+	{ SECTION_GENERAL, "no_route_status", KEY_UINT, CFG(no_route_status),
+	  403, 404, 1 },
+	{ SECTION_GENERAL, "max_call_duration", KEY_UINT, CFG(max_call_s), 0,
+	  7 * 86400, 1 },
 	/* RFC 3261 17.1.1.1: T1 500 ms, T2 4 s, T4 5 s by default. */
 	{ SECTION_SIP, "t1", KEY_UINT, CFG(sip.t1), 10, 60000, 1 },
 	{ SECTION_SIP, "t2", KEY_UINT, CFG(sip.t2), 10, 600000, 1 },
@@ -93,6 +118,15 @@ static const struct key keys[] = {
 	{ SECTION_LISTENER, "tls_ca", KEY_PATH, LSN(tls_ca), 0, 0, 0 },
 	{ SECTION_LISTENER, "tls_verify_client", KEY_BOOL,
 	  LSN(tls_verify_client), 0, 0, 0 },
+	{ SECTION_ROUTE, "from_realm", KEY_NAME, RTE(from_realm), 0, 0, 0 },
+	{ SECTION_ROUTE, "match_user_prefix", KEY_STRING,
+	  RTE(match_user_prefix), 0, 0, 0 },
+	{ SECTION_ROUTE, "match_domain", KEY_STRING, RTE(match_domain), 0, 0,
+	  0 },
+	{ SECTION_ROUTE, "target", KEY_URI, RTE(target), 0, 0, 0 },
+	{ SECTION_ROUTE, "target_realm", KEY_NAME, RTE(target_realm), 0, 0,
+	  0 },
+	{ SECTION_REALM, "strip", KEY_STRING, RLM(strip), 0, 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(*keys))
@@ -106,7 +140,7 @@ struct parser {
 	enum section section;
 	uint64_t seen;			/* keys of the current section,
 					   by bit of their index in keys[] */
-	unsigned section_line[SECTION_LISTENER];	/* of [general] etc. */
+	unsigned section_line[SECTION_COUNT];	/* of [general] etc. */
 };
 
 static int config_fail(struct parser *p, unsigned line, const char *fmt,
@@ -193,9 +227,41 @@ static struct str config_strip_comment(struct str s)
 	return str_trim(s);
 }
 
+/* The array of a named section's structs, its count and element size. */
+static void named_array(struct config *c, enum section sec, char ***arr,
+			size_t **n, size_t *size)
+{
+	switch (sec) {
+	case SECTION_ROUTE:
+		*arr = (char **)&c->routes;
+		*n = &c->n_routes;
+		*size = sizeof(*c->routes);
+		break;
+	case SECTION_REALM:
+		*arr = (char **)&c->realms;
+		*n = &c->n_realms;
+		*size = sizeof(*c->realms);
+		break;
+	default:
+		*arr = (char **)&c->listeners;
+		*n = &c->n_listeners;
+		*size = sizeof(*c->listeners);
+	}
+}
+
+/* The struct of the named section being read. */
+static char *config_elem(struct parser *p)
+{
+	char **arr;
+	size_t *n, size;
+
+	named_array(p->c, p->section, &arr, &n, &size);
+	return *arr + (*n - 1) * size;
+}
+
 static struct config_listener *config_cur(struct parser *p)
 {
-	return &p->c->listeners[p->c->n_listeners - 1];
+	return (struct config_listener *)(void *)config_elem(p);
 }
 
 static const struct key *key_find(enum section sec, struct str k,
@@ -237,11 +303,28 @@ static void key_list(enum section sec, char *dst, size_t n)
 	}
 }
 
+static int config_route_end(struct parser *p)
+{
+	struct config_route *r = (struct config_route *)(void *)config_elem(p);
+
+	if (!r->target)
+		return config_fail(p, r->line, "route '%s' has no target",
+				   r->name);
+	if (!r->from_realm[0] || !r->target_realm[0])
+		return config_fail(p, r->line,
+				   "route '%s' needs from_realm and "
+				   "target_realm",
+				   r->name);
+	return 0;
+}
+
 /* A listener is complete when its section ends. */
 static int config_listener_end(struct parser *p)
 {
 	struct config_listener *l;
 
+	if (p->section == SECTION_ROUTE)
+		return config_route_end(p);
 	if (p->section != SECTION_LISTENER)
 		return 0;
 	l = config_cur(p);
@@ -284,6 +367,8 @@ static int config_section(struct parser *p, struct str s)
 	struct config_listener *l;
 	struct str kind, name;
 	enum section sec = SECTION_NONE;
+	char **arr, *elem;
+	size_t *n, size;
 	ptrdiff_t sp;
 	int rc;
 
@@ -304,15 +389,16 @@ static int config_section(struct parser *p, struct str s)
 		return rc;
 	p->seen = 0;
 
-	for (unsigned i = SECTION_GENERAL; i <= SECTION_LISTENER; i++)
+	for (unsigned i = SECTION_GENERAL; i < SECTION_COUNT; i++)
 		if (str_eq(kind, str_cstr(section_names[i])))
 			sec = (enum section)i;
 	if (sec == SECTION_NONE)
 		return config_fail(p, p->line,
 				   "unknown section [%.*s] (expected [general], "
-				   "[sip], [transport] or [listener NAME])",
+				   "[sip], [transport], [listener NAME], "
+				   "[route NAME] or [realm NAME])",
 				   STR_FMT(s));
-	if (sec != SECTION_LISTENER) {
+	if (!section_named(sec)) {
 		if (name.len > 0)
 			return config_fail(p, p->line, "[%s] takes no name",
 					   section_names[sec]);
@@ -328,32 +414,43 @@ static int config_section(struct parser *p, struct str s)
 	}
 	if (name.len == 0)
 		return config_fail(p, p->line,
-				   "[listener] needs a name: [listener NAME]");
+				   "[%s] needs a name: [%s NAME]",
+				   section_names[sec], section_names[sec]);
 	if (!config_name_ok(name))
 		return config_fail(p, p->line,
-				   "bad listener name '%.*s' (letters, digits, "
+				   "bad %s name '%.*s' (letters, digits, "
 				   "'-', '_' and '.', at most %d)",
-				   STR_FMT(name), CONFIG_NAME_MAX);
-	for (size_t i = 0; i < c->n_listeners; i++) {
-		if (str_eq(name, str_cstr(c->listeners[i].name)))
-			return config_fail(p, p->line,
-					   "duplicate listener name '%.*s' "
-					   "(first on line %u)",
-					   STR_FMT(name),
-					   c->listeners[i].line);
-	}
+				   section_names[sec], STR_FMT(name),
+				   CONFIG_NAME_MAX);
+	named_array(c, sec, &arr, &n, &size);
+	for (size_t i = 0; i < *n; i++) {
+		char *e = *arr + i * size;
 
-	l = realloc(c->listeners, (c->n_listeners + 1) * sizeof(*l));
-	if (l == NULL)
+		if (str_eq(name, str_cstr(e)))
+			return config_fail(p, p->line,
+					   "duplicate %s name '%.*s' "
+					   "(first on line %u)",
+					   section_names[sec], STR_FMT(name),
+					   *(unsigned *)(void *)(e +
+						offsetof(struct config_route,
+							 line)));
+	}
+	elem = realloc(*arr, (*n + 1) * size);
+	if (elem == NULL)
 		return -ENOMEM;
-	c->listeners = l;
-	l = &c->listeners[c->n_listeners++];
-	memset(l, 0, sizeof(*l));
-	str_copy(l->name, sizeof(l->name), name);
-	l->transport = CONFIG_TP_UDP;
-	l->port = CONFIG_DEFAULT_PORT;
-	l->line = p->line;
-	p->section = SECTION_LISTENER;
+	*arr = elem;
+	elem += (*n)++ * size;
+	memset(elem, 0, size);
+	str_copy(elem, CONFIG_NAME_MAX + 1, name);
+	/* Every named struct has its line right after the name. */
+	*(unsigned *)(void *)(elem + offsetof(struct config_route, line)) =
+		p->line;
+	p->section = sec;
+	if (sec == SECTION_LISTENER) {
+		l = config_cur(p);
+		l->transport = CONFIG_TP_UDP;
+		l->port = CONFIG_DEFAULT_PORT;
+	}
 	return 0;
 }
 
@@ -470,6 +567,24 @@ static int config_set(struct parser *p, const struct key *k, char *base,
 				   STR_FMT(v));
 	case KEY_ADDRESS:
 		return config_address(p, (struct config_listener *)base, v);
+	case KEY_URI: {
+		struct sip_uri u;
+		const char *why = NULL;
+
+		if (sip_uri_parse(&u, v, &why) < 0 ||
+		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS))
+			return config_fail(p, p->line,
+					   "bad %s '%.*s' (%s)", k->name,
+					   STR_FMT(v),
+					   why ? why : "a sip: or sips: URI");
+	}
+		/* fall through */
+	case KEY_STRING:
+		if (v.len == 0)
+			return config_fail(p, p->line, "empty %s", k->name);
+		free(*(char **)f);
+		*(char **)f = strndup(v.p, v.len);
+		return *(char **)f ? 0 : -ENOMEM;
 	case KEY_PORT:
 		if (str_to_u64(v, 65535, &n) < 0 || n == 0)
 			return config_fail(p, p->line,
@@ -494,9 +609,9 @@ static int config_key(struct parser *p, struct str k, struct str v)
 	char expected[256], where[CONFIG_NAME_MAX + 16];
 	unsigned idx;
 
-	if (p->section == SECTION_LISTENER)
-		snprintf(where, sizeof(where), "[listener %s]",
-			 config_cur(p)->name);
+	if (section_named(p->section))
+		snprintf(where, sizeof(where), "[%s %s]",
+			 section_names[p->section], config_elem(p));
 	else
 		snprintf(where, sizeof(where), "[%s]",
 			 section_names[p->section]);
@@ -512,8 +627,8 @@ static int config_key(struct parser *p, struct str k, struct str v)
 				   STR_FMT(k));
 	p->seen |= UINT64_C(1) << idx;
 	return config_set(p, key,
-			  p->section == SECTION_LISTENER ? (char *)config_cur(p)
-							 : (char *)p->c,
+			  section_named(p->section) ? config_elem(p)
+						    : (char *)p->c,
 			  v);
 }
 
@@ -557,6 +672,41 @@ static int config_line(struct parser *p, struct str s)
 				   "key '%.*s' outside of any section",
 				   STR_FMT(k));
 	return config_key(p, k, v);
+}
+
+static int config_has_realm(const struct config *c, const char *realm)
+{
+	for (size_t i = 0; i < c->n_listeners; i++)
+		if (strcmp(c->listeners[i].realm, realm) == 0)
+			return 1;
+	return 0;
+}
+
+/* Routes and realm policies name realms that some listener serves. */
+static int config_check_realms(struct parser *p)
+{
+	const struct config *c = p->c;
+
+	for (size_t i = 0; i < c->n_routes; i++) {
+		const struct config_route *r = &c->routes[i];
+		const char *bad = !config_has_realm(c, r->from_realm)
+					  ? r->from_realm
+				  : !config_has_realm(c, r->target_realm)
+					  ? r->target_realm
+					  : NULL;
+
+		if (bad)
+			return config_fail(p, r->line,
+					   "route '%s': no listener serves "
+					   "realm '%s'",
+					   r->name, bad);
+	}
+	for (size_t i = 0; i < c->n_realms; i++)
+		if (!config_has_realm(c, c->realms[i].name))
+			return config_fail(p, c->realms[i].line,
+					   "[realm %s]: no listener serves it",
+					   c->realms[i].name);
+	return 0;
 }
 
 /* Relations between keys that no single key can check. */
@@ -613,6 +763,7 @@ int config_parse(struct config *c, const char *name, const char *text,
 
 	memset(c, 0, sizeof(*c));
 	c->log_level = LOG_LVL_INFO;
+	c->no_route_status = 404;
 	tsx_cfg_default(&c->sip);
 	tp_cfg_default(&c->transport);
 	if (errlen > 0)
@@ -641,6 +792,9 @@ int config_parse(struct config *c, const char *name, const char *text,
 	if (rc < 0)
 		goto fail;
 	rc = config_check_timers(&p);
+	if (rc < 0)
+		goto fail;
+	rc = config_check_realms(&p);
 	if (rc < 0)
 		goto fail;
 	if (c->database == NULL) {
@@ -714,6 +868,18 @@ void config_free(struct config *c)
 		free(c->listeners[i].tls_key);
 		free(c->listeners[i].tls_ca);
 	}
+	for (size_t i = 0; i < c->n_routes; i++) {
+		free(c->routes[i].match_user_prefix);
+		free(c->routes[i].match_domain);
+		free(c->routes[i].target);
+	}
+	for (size_t i = 0; i < c->n_realms; i++)
+		free(c->realms[i].strip);
+	free(c->routes);
+	free(c->realms);
+	c->routes = NULL;
+	c->realms = NULL;
+	c->n_routes = c->n_realms = 0;
 	free(c->database);
 	free(c->listeners);
 	c->database = NULL;

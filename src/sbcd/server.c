@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "sbc/buf.h"
+#include "sbc/core.h"
 #include "sbc/log.h"
 #include "sbc/rnd.h"
 #include "sbc/sip_msg.h"
@@ -25,25 +26,12 @@
 #include "sbc/tsx.h"
 #include "server.h"
 
-/*
- * The methods sbc is built to handle as a B2BUA.  OPTIONS is answered
- * with success today; the session core (issue 4) routes the others, and
- * until then a request that could start a call or stand alone is answered
- * 404 (no route), and one that belongs to a dialog 481.
- */
-#define SERVER_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
-/* The only body sbc will understand (RFC 3261 11.2, 20.1). */
-#define SERVER_ACCEPT "application/sdp"
-/* Length of the To tags sbc gives (RFC 3261 19.3: 32 bits at least). */
+/* Length of the To tag of a stateless 400 (RFC 3261 19.3). */
 #define SERVER_TAG_LEN 16
 
 struct server_stats {
-	unsigned long requests;		/* new server transactions */
 	unsigned long bad;		/* messages that failed to parse */
 	unsigned long bad_answered;	/* of those, answered with 400 */
-	unsigned long stray;		/* responses matching nothing */
-	unsigned long acks;		/* ACKs for 2xx, none expected yet */
-	unsigned long answered[7];	/* final responses sent, by class */
 	unsigned long send_errors;
 };
 
@@ -52,6 +40,10 @@ struct server {
 	const struct config *cfg;
 	struct tp *tp;
 	struct tsx_layer *tsx;
+	struct core *core;
+	struct core_cfg core_cfg;
+	struct core_route *routes;
+	struct core_realm *realms;
 	struct tmr_heap tmr;
 	uv_timer_t timer;
 	struct buf out;			/* the stateless 400 being built */
@@ -168,150 +160,6 @@ static void server_bad(struct server *s, const struct sip_msg *m,
 	s->stats.bad_answered++;
 }
 
-/* Answers st with status and the extra lines in extra (may be empty). */
-static void server_answer(struct server *s, struct tsx *st, unsigned status,
-			  struct str reason, struct str extra)
-{
-	const struct sip_msg *m = tsx_request(st);
-	char tag[SERVER_TAG_LEN + 1];
-	struct buf b;
-	int rc;
-
-	rnd_token(tag, sizeof(tag));
-	buf_init(&b);
-	tsx_print_response_head(&b, st, status, reason, str_cstr(tag));
-	buf_put_str(&b, extra);
-	sip_print_body(&b, STR_NULL, STR_NULL);
-	rc = b.err ? b.err : tsx_respond(st, status, b.p, b.len);
-	buf_free(&b);
-	if (rc < 0) {
-		s->stats.send_errors++;
-		log_warn("cannot send %u to %.*s: %s", status,
-			 STR_FMT(m->method_s), strerror(-rc));
-		return;
-	}
-	s->stats.answered[status / 100]++;
-}
-
-/* RFC 3261 8.2.2.3: sbc supports no extension yet; list what it got. */
-static void server_unsupported(struct buf *b, const struct sip_msg *m)
-{
-	struct sip_vals it;
-	struct str v;
-
-	buf_put_cstr(b, "Unsupported: ");
-	sip_vals_init(&it, m, SIP_HDR_REQUIRE);
-	for (int n = 0; sip_vals_next(&it, &v); n++) {
-		if (n > 0)
-			buf_put_cstr(b, ", ");
-		sip_print_value(b, v);
-	}
-	buf_put_cstr(b, "\r\n");
-}
-
-/* Methods that may come outside a dialog (RFC 3261 and its extensions). */
-static int server_out_of_dialog_ok(enum sip_method m)
-{
-	switch (m) {
-	case SIP_METHOD_INVITE:
-	case SIP_METHOD_OPTIONS:
-	case SIP_METHOD_MESSAGE:
-	case SIP_METHOD_SUBSCRIBE:
-	case SIP_METHOD_REFER:
-	case SIP_METHOD_PUBLISH:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static void server_on_request(void *arg, struct tsx *st,
-			      const struct sip_msg *m,
-			      const struct tp_src *src)
-{
-	struct server *s = arg;
-	struct buf extra;
-
-	s->stats.requests++;
-	buf_init(&extra);
-	/*
-	 * RFC 3261 16.3 step 3: a request that may not travel further is
-	 * refused, except OPTIONS, which the element may answer itself
-	 * (11, 16.3).  sbc relays requests, so it applies the proxy rule.
-	 */
-	if (m->max_forwards == 0 && m->method != SIP_METHOD_OPTIONS) {
-		server_answer(s, st, 483, STR_NULL, STR(""));
-	} else if (sip_msg_count(m, SIP_HDR_REQUIRE) > 0) {
-		server_unsupported(&extra, m);
-		server_answer(s, st, 420, STR_NULL, buf_str(&extra));
-	} else if (m->method == SIP_METHOD_OPTIONS && !str_isset(m->to.tag)) {
-		/* RFC 3261 11.2: Allow and Accept answer the query. */
-		buf_put_cstr(&extra, "Allow: " SERVER_ALLOW "\r\n"
-				     "Accept: " SERVER_ACCEPT "\r\n");
-		server_answer(s, st, 200, STR_NULL, buf_str(&extra));
-	} else if (m->method == SIP_METHOD_OTHER ||
-		   m->method == SIP_METHOD_REGISTER) {
-		/* RFC 3261 8.2.1: 405 for a method sbc knows but does not
-		 * take, 501 for one it does not know. */
-		buf_put_cstr(&extra, "Allow: " SERVER_ALLOW "\r\n");
-		server_answer(s, st, m->method == SIP_METHOD_OTHER ? 501 : 405,
-			      STR_NULL, buf_str(&extra));
-	} else if (str_isset(m->to.tag) ||
-		   !server_out_of_dialog_ok(m->method)) {
-		/* RFC 3261 12.2.2: no dialog matches yet. */
-		server_answer(s, st, 481, STR_NULL, STR(""));
-	} else {
-		server_answer(s, st, 404, STR("No Route"), STR(""));
-	}
-	buf_free(&extra);
-	(void)src;
-}
-
-static void server_on_ack(void *arg, struct tsx *st, const struct sip_msg *m,
-			  const struct tp_src *src)
-{
-	struct server *s = arg;
-
-	s->stats.acks++;
-	(void)st;
-	(void)m;
-	(void)src;
-}
-
-static void server_on_cancel(void *arg, struct tsx *st,
-			     const struct sip_msg *m)
-{
-	struct server *s = arg;
-
-	/* RFC 3261 9.2: the INVITE ends with 487. */
-	server_answer(s, st, 487, STR_NULL, STR(""));
-	(void)m;
-}
-
-static void server_on_stray(void *arg, const struct sip_msg *m,
-			    const struct tp_src *src)
-{
-	struct server *s = arg;
-
-	s->stats.stray++;
-	(void)m;
-	(void)src;
-}
-
-static void server_on_done(void *arg, struct tsx *st)
-{
-	(void)arg;
-	(void)st;
-}
-
-static const struct tsx_user server_user = {
-	.request = server_on_request,
-	.ack = server_on_ack,
-	.cancel = server_on_cancel,
-	.stray_response = server_on_stray,
-	.server_done = server_on_done,
-};
-
 static void server_on_recv(struct tp *tp, const struct tp_src *src,
 			   const char *p, size_t len, void *arg)
 {
@@ -385,10 +233,46 @@ static int server_listen(struct server *s, const struct config_listener *cl)
 	return 0;
 }
 
+/* The core's view of the routes and realms of the configuration. */
+static int server_core_cfg(struct server *s, const struct config *c)
+{
+	s->routes = calloc(c->n_routes + 1, sizeof(*s->routes));
+	s->realms = calloc(c->n_realms + 1, sizeof(*s->realms));
+	if (!s->routes || !s->realms)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_routes; i++) {
+		const struct config_route *r = &c->routes[i];
+
+		s->routes[i] = (struct core_route){
+			.name = r->name,
+			.from_realm = r->from_realm,
+			.user_prefix = r->match_user_prefix,
+			.domain = r->match_domain,
+			.target = r->target,
+			.target_realm = r->target_realm,
+		};
+	}
+	for (size_t i = 0; i < c->n_realms; i++)
+		s->realms[i] = (struct core_realm){
+			.name = c->realms[i].name,
+			.strip = c->realms[i].strip,
+		};
+	s->core_cfg = (struct core_cfg){
+		.routes = s->routes,
+		.n_routes = c->n_routes,
+		.realms = s->realms,
+		.n_realms = c->n_realms,
+		.no_route_status = c->no_route_status,
+		.max_call_ms = c->max_call_s * 1000,
+	};
+	return 0;
+}
+
 int server_start(uv_loop_t *loop, const struct config *c,
 		 struct server **out)
 {
 	struct server *s = calloc(1, sizeof(*s));
+	char err[256];
 	int rc;
 
 	*out = s;
@@ -408,13 +292,23 @@ int server_start(uv_loop_t *loop, const struct config *c,
 		log_err("cannot start the transports: %s", strerror(-rc));
 		return rc;
 	}
-	rc = tsx_layer_new(&c->sip, &s->tmr, server_send, s->tp, &server_user,
-			   s, &s->tsx);
+	rc = server_core_cfg(s, c);
+	if (rc == 0)
+		rc = core_new(&s->core_cfg, s->tp, &s->tmr, &s->core, err,
+			      sizeof(err));
+	if (rc < 0) {
+		log_err("cannot start the session core: %s",
+			rc == -EINVAL ? err : strerror(-rc));
+		return rc;
+	}
+	rc = tsx_layer_new(&c->sip, &s->tmr, server_send, s->tp,
+			   core_tsx_user(), s->core, &s->tsx);
 	if (rc < 0) {
 		log_err("cannot start the transaction layer: %s",
 			strerror(-rc));
 		return rc;
 	}
+	core_set_tsx(s->core, s->tsx);
 	for (size_t i = 0; i < c->n_listeners; i++) {
 		rc = server_listen(s, &c->listeners[i]);
 		if (rc < 0)
@@ -432,9 +326,19 @@ void server_stop(struct server *s)
 {
 	struct tsx_stats ts;
 	struct tp_stats ps;
+	struct core_stats cs;
 
 	if (!s)
 		return;
+	if (s->core) {
+		core_stats_get(s->core, &cs);
+		log_info("calls: %lu total, %lu active, %lu answered, "
+			 "%lu failed, %lu without route; %lu in-dialog "
+			 "requests relayed, %lu answered by sbc",
+			 cs.calls_total, cs.calls_active, cs.calls_answered,
+			 cs.calls_failed, cs.no_route, cs.relayed, cs.local);
+		core_free(s->core);
+	}
 	if (s->tsx) {
 		tsx_layer_stats(s->tsx, &ts);
 		log_info("transactions: %lu created, %lu alive, "
@@ -457,12 +361,10 @@ void server_stop(struct server *s)
 			 ps.send_errors);
 		tp_close(s->tp);
 	}
-	log_info("requests: %lu, answered 2xx %lu 4xx %lu 5xx %lu; "
-		 "%lu bad (%lu answered 400), %lu stray responses, "
-		 "%lu send errors",
-		 s->stats.requests, s->stats.answered[2],
-		 s->stats.answered[4], s->stats.answered[5], s->stats.bad,
-		 s->stats.bad_answered, s->stats.stray, s->stats.send_errors);
+	log_info("messages: %lu bad (%lu answered 400), %lu send errors",
+		 s->stats.bad, s->stats.bad_answered, s->stats.send_errors);
+	free(s->routes);
+	free(s->realms);
 	tmr_heap_free(&s->tmr);
 	buf_free(&s->out);
 	uv_close((uv_handle_t *)&s->timer, server_on_timer_closed);

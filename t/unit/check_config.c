@@ -192,6 +192,23 @@ static const struct bad_case {
 	  "bad max_connections '0'" },
 	{ "[transport]\nidle_timeout = 1h\n" LISTENER_A, 2,
 	  "bad idle_timeout '1h'" },
+	{ LISTENER_A "[route r]\nfrom_realm = external\n"
+		     "target_realm = external\n", 4,
+	  "route 'r' has no target" },
+	{ LISTENER_A "[route r]\ntarget = sip:1.2.3.4\n", 4,
+	  "route 'r' needs from_realm and target_realm" },
+	{ LISTENER_A "[route r]\nfrom_realm = external\n"
+		     "target_realm = inside\ntarget = sip:1.2.3.4\n", 4,
+	  "route 'r': no listener serves realm 'inside'" },
+	{ LISTENER_A "[route r]\ntarget = http://x\n", 5,
+	  "bad target 'http://x'" },
+	{ LISTENER_A "[route r]\ntarget = sip:a b\n", 5, "bad target" },
+	{ LISTENER_A "[realm external]\n[realm external]\n", 5,
+	  "duplicate realm name 'external' (first on line 4)" },
+	{ LISTENER_A "[realm other]\nstrip = Server\n", 4,
+	  "[realm other]: no listener serves it" },
+	{ "[general]\nno_route_status = 500\n" LISTENER_A, 2,
+	  "bad no_route_status '500' (expected a number from 403 to 404)" },
 	{ "[transport]\n[transport]\n" LISTENER_A, 2,
 	  "duplicate section [transport] (first on line 1)" },
 	{ LISTENER_A "transport = sctp\n", 4, "unknown transport 'sctp'" },
@@ -279,6 +296,52 @@ START_TEST(test_streams_and_timers)
 }
 END_TEST
 
+/* Static routes and realm policies. */
+START_TEST(test_routes)
+{
+	static const char text[] =
+		"[general]\n"
+		"no_route_status = 403\n"
+		"max_call_duration = 3600\n"
+		"[listener e]\nrealm = external\naddress = 127.0.0.1\n"
+		"[listener i]\nrealm = internal\naddress = 127.0.0.2\n"
+		"[route in]\n"
+		"from_realm = external\n"
+		"match_user_prefix = 100\n"
+		"target = sip:127.0.0.3:5070;transport=tcp\n"
+		"target_realm = internal\n"
+		"[route out]\n"
+		"from_realm = internal\n"
+		"match_domain = example.com\n"
+		"target = sips:[::1]\n"
+		"target_realm = external\n"
+		"[realm internal]\n"
+		"strip = Server\n";
+	struct config c;
+	char err[256], *path;
+
+	ck_assert_msg(load(&c, text, &path, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_uint_eq(c.no_route_status, 403);
+	ck_assert_uint_eq(c.max_call_s, 3600);
+	ck_assert_uint_eq(c.n_routes, 2);
+	ck_assert_str_eq(c.routes[0].name, "in");
+	ck_assert_str_eq(c.routes[0].from_realm, "external");
+	ck_assert_str_eq(c.routes[0].match_user_prefix, "100");
+	ck_assert_ptr_null(c.routes[0].match_domain);
+	ck_assert_str_eq(c.routes[0].target, "sip:127.0.0.3:5070;transport=tcp");
+	ck_assert_str_eq(c.routes[0].target_realm, "internal");
+	ck_assert_str_eq(c.routes[1].match_domain, "example.com");
+	ck_assert_uint_eq(c.routes[1].line, 15);
+	ck_assert_uint_eq(c.n_realms, 1);
+	ck_assert_str_eq(c.realms[0].name, "internal");
+	ck_assert_str_eq(c.realms[0].strip, "Server");
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	const struct bad_case *bc = &bad_cases[_i];
@@ -342,6 +405,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_defaults_and_syntax);
 	tcase_add_test(tc, test_general);
 	tcase_add_test(tc, test_streams_and_timers);
+	tcase_add_test(tc, test_routes);
 	tcase_add_loop_test(tc, test_errors, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_missing_file);

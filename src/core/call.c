@@ -1,0 +1,808 @@
+/*
+ * call: one B2BUA call, two legs relayed (layer 6).
+ *
+ * Leg A is the dialog with the caller (sbc the UAS), leg B the one with
+ * the callee (sbc the UAC).  Every request and response sbc sends on a
+ * leg is printed from scratch: the dialog part by dlg_print_request or
+ * tsx_print_response_head, sbc's own Via and Contact for that leg, the
+ * headers the leg's realm lets through, and the body.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbc/log.h"
+#include "sbc/rnd.h"
+#include "sbc/sip_print.h"
+#include "core_int.h"
+
+static void call_ref(struct call *k)
+{
+	k->refs++;
+}
+
+static void leg_table_remove(struct core *c, struct leg *l)
+{
+	if (l->in_table) {
+		hash_remove(&c->dialogs, &l->node);
+		l->in_table = 0;
+	}
+}
+
+static void call_unref(struct call *k)
+{
+	struct core *c = k->core;
+
+	if (--k->refs)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct leg *l = &k->leg[i];
+
+		leg_table_remove(c, l);
+		dlg_free(l->dlg);
+		if (l->conn)
+			tp_conn_unref(l->conn);
+		buf_free(&l->ack);
+	}
+	tmr_cancel(c->tmr, &k->max_timer);
+	if (k->a_invite)
+		tsx_unref(k->a_invite);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		c->calls = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	free(k);
+}
+
+struct leg *call__find_leg(struct core *c, struct str call_id, struct str tag)
+{
+	uint64_t h = core__dialog_hash(call_id, tag);
+
+	for (struct hash_node *n = hash_first(&c->dialogs, h); n;
+	     n = hash_next(n)) {
+		struct leg *l = hash_entry(n, struct leg, node);
+
+		if (l->dlg && str_eq(str_cstr(l->dlg->call_id), call_id) &&
+		    str_eq(str_cstr(l->dlg->local_tag), tag))
+			return l;
+	}
+	return NULL;
+}
+
+static void leg_table_add(struct core *c, struct leg *l)
+{
+	if (l->in_table || !l->dlg)
+		return;
+	hash_insert(&c->dialogs, &l->node,
+		    core__dialog_hash(str_cstr(l->dlg->call_id),
+				      str_cstr(l->dlg->local_tag)));
+	l->in_table = 1;
+}
+
+/* Fills in the leg's listener, Via sent-by and Contact. */
+static int leg_bind(struct core *c, struct leg *l, const struct tp_dest *d)
+{
+	struct sockaddr_storage ss;
+	char a[64];
+
+	l->lsn = tp_lsn_for(c->tp, d);
+	if (!l->lsn)
+		return -ENOENT;
+	l->proto = d->proto;
+	tp_lsn_addr(l->lsn, &ss);
+	tp_addr_fmt((struct sockaddr *)&ss, a, sizeof(a));
+	snprintf(l->sent_by, sizeof(l->sent_by), "%s", a);
+	snprintf(l->contact, sizeof(l->contact), "sip:sbc@%s%s%s", a,
+		 l->proto == TP_UDP ? "" : ";transport=",
+		 l->proto == TP_UDP ? "" : tp_proto_name(l->proto));
+	return 0;
+}
+
+static void call_end_counters(struct call *k, int answered)
+{
+	struct core *c = k->core;
+
+	if (k->counted_active) {
+		c->stats.calls_active--;
+		k->counted_active = 0;
+		if (!answered)
+			c->stats.calls_failed++;
+	}
+}
+
+/* The call is over: its dialogs stop matching, its timers stop.  The
+ * call may be freed here: callers touch it afterwards only when they
+ * hold a reference of their own (a transaction callback does). */
+static void call_down(struct call *k)
+{
+	if (k->state == CALL_DOWN)
+		return;
+	call_end_counters(k, k->state == CALL_UP);
+	k->state = CALL_DOWN;
+	leg_table_remove(k->core, &k->leg[LEG_A]);
+	leg_table_remove(k->core, &k->leg[LEG_B]);
+	tmr_cancel(k->core->tmr, &k->max_timer);
+	/* The reference of a live call; transactions may hold more. */
+	call_unref(k);
+}
+
+/* Via, Max-Forwards and Contact of a request sbc sends on a leg. */
+static void leg_print_via(struct buf *b, const struct leg *l, int mf,
+			  int contact)
+{
+	char branch[TSX_BRANCH_MAX];
+
+	tsx_branch_new(branch, sizeof(branch));
+	buf_printf(b, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
+		   tp_proto_name(l->proto), l->sent_by, branch);
+	buf_printf(b, "Max-Forwards: %d\r\n", mf);
+	if (contact)
+		buf_printf(b, "Contact: <%s>\r\n", l->contact);
+}
+
+/* Where a request printed by dlg_print_request goes. */
+static int leg_dest(struct leg *l, struct buf *next_hop, struct tp_dest *d)
+{
+	int rc = core__uri_dest(buf_str(next_hop), l->proto, d);
+
+	if (rc < 0)
+		return rc;
+	d->lsn = l->lsn;
+	d->realm = l->realm;
+	/* A peer that reached sbc over a connection is reached over it
+	 * again while it is open (RFC 3261 18.2.2's reasoning, and NAT). */
+	if (l->conn && tp_conn_open(l->conn) && d->proto != TP_UDP)
+		d->conn = l->conn;
+	return 0;
+}
+
+/* Methods whose Contact refreshes the target (RFC 3261 12.2, 3311). */
+static int method_refreshes(enum sip_method m)
+{
+	return m == SIP_METHOD_INVITE || m == SIP_METHOD_UPDATE ||
+	       m == SIP_METHOD_SUBSCRIBE || m == SIP_METHOD_NOTIFY ||
+	       m == SIP_METHOD_REFER;
+}
+
+/*
+ * A response relayed from one leg to the other: what the other side
+ * would not understand is mapped.  3xx would hand the caller addresses
+ * of the callee's side, and 401/407 challenges are for credentials of
+ * the callee's realm, which the caller does not have: both become 480
+ * and 403.  100 is hop by hop and never relayed.
+ */
+static unsigned map_status(unsigned s, struct str *reason)
+{
+	if (s >= 300 && s < 400) {
+		*reason = STR("Redirect Not Followed");
+		return 480;
+	}
+	if (s == 401 || s == 407) {
+		*reason = STR_NULL;
+		return 403;
+	}
+	return s;
+}
+
+/* Relays a response of leg `from` to server transaction st on leg to. */
+static void relay_response(struct call *k, struct tsx *st, int to,
+			   const struct sip_msg *rsp)
+{
+	struct leg *l = &k->leg[to];
+	struct str reason = rsp->reason;
+	unsigned status = map_status(rsp->status, &reason);
+	const char *tag = to == LEG_A ? k->a_tag : NULL;
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	tsx_print_response_head(&b, st, status, reason,
+				tag ? str_cstr(tag) : STR(""));
+	if (status < 300 && status > 100)
+		buf_printf(&b, "Contact: <%s>\r\n", l->contact);
+	core__copy_headers(k->core, &b, rsp, l->realm);
+	core__print_body(&b, rsp);
+	rc = b.err ? b.err : tsx_respond(st, status, b.p, b.len);
+	if (rc < 0)
+		log_debug("core: cannot relay %u: %s", status, strerror(-rc));
+	buf_free(&b);
+}
+
+/* Sends a request in a leg's dialog; returns 0 or a negative errno. */
+static int leg_request(struct call *k, int side, struct str method,
+		       uint32_t cseq, const struct sip_msg *from,
+		       const struct tsx_client_cb *cb, void *arg,
+		       struct tsx **out)
+{
+	struct leg *l = &k->leg[side];
+	struct buf b, hop;
+	struct tp_dest d;
+	enum sip_method mid = sip_method_lookup(method);
+	int mf = 70, rc;
+
+	if (!l->dlg)
+		return -ENOTCONN;
+	if (from && from->max_forwards > 0)
+		mf = from->max_forwards - 1;
+	buf_init(&b);
+	buf_init(&hop);
+	rc = dlg_print_request(&b, l->dlg, method, cseq, &hop);
+	if (rc == 0) {
+		leg_print_via(&b, l, mf, method_refreshes(mid));
+		if (from)
+			core__copy_headers(k->core, &b, from, l->realm);
+		if (from)
+			core__print_body(&b, from);
+		else
+			sip_print_body(&b, STR_NULL, STR_NULL);
+		rc = b.err ? b.err : leg_dest(l, &hop, &d);
+	}
+	if (rc == 0) {
+		if (mid == SIP_METHOD_ACK) {
+			/* ACK for a 2xx has no transaction (RFC 3261
+			 * 13.2.2.4); keep it to answer retransmitted 2xx. */
+			buf_reset(&l->ack);
+			buf_put(&l->ack, b.p, b.len);
+			l->ack_dest = d;
+			rc = tp_send(k->core->tp, &d, b.p, b.len);
+		} else {
+			rc = tsx_client_start(k->core->tsx, &d, b.p, b.len,
+					      cb, arg, out);
+			if (rc == 0 && mid == SIP_METHOD_INVITE)
+				l->invite_cseq = l->dlg->local_cseq;
+		}
+	}
+	buf_free(&b);
+	buf_free(&hop);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests sbc sends on its own: BYE to end a call.                   */
+
+static void bye_response(struct tsx *ct, const struct sip_msg *m, void *arg)
+{
+	(void)ct;
+	(void)m;
+	(void)arg;
+}
+
+static void bye_failed(struct tsx *ct, enum tsx_fail why, int err, void *arg)
+{
+	(void)ct;
+	(void)why;
+	(void)err;
+	(void)arg;
+}
+
+static void bye_terminated(struct tsx *ct, void *arg)
+{
+	(void)ct;
+	call_unref(arg);
+}
+
+static const struct tsx_client_cb bye_cb = {
+	.response = bye_response,
+	.failed = bye_failed,
+	.terminated = bye_terminated,
+};
+
+static void leg_bye(struct call *k, int side)
+{
+	struct tsx *ct;
+
+	if (!k->leg[side].dlg || k->leg[side].dlg->state != DLG_CONFIRMED)
+		return;
+	call_ref(k);
+	/* Nobody needs the transaction but its callbacks: the layer's own
+	 * reference keeps it, also through a shutdown. */
+	if (leg_request(k, side, STR("BYE"), 0, NULL, &bye_cb, k, &ct) < 0)
+		call_unref(k);
+	else
+		tsx_unref(ct);
+}
+
+static void call_on_max(struct tmr *t, void *arg)
+{
+	struct call *k = arg;
+
+	(void)t;
+	log_info("core: call reached the maximum duration; ending it");
+	leg_bye(k, LEG_A);
+	leg_bye(k, LEG_B);
+	call_down(k);
+}
+
+/* ------------------------------------------------------------------ */
+/* The INVITE that sets a call up.                                     */
+
+static void a_final(struct call *k, unsigned status, struct str reason)
+{
+	if (!k->a_invite)
+		return;
+	core__answer(k->core, k->a_invite, status, reason, k->a_tag);
+	tsx_unref(k->a_invite);
+	k->a_invite = NULL;
+}
+
+/* A 2xx from a B dialog that is not the call's: ACK it and BYE it. */
+static void b_extra_2xx(struct call *k, const struct sip_msg *rsp)
+{
+	struct call tmp_call;
+	struct dlg *d;
+	struct tsx *ct;
+
+	if (dlg_uac_new(tsx_request(k->b_invite), rsp, &d) < 0)
+		return;
+	tmp_call = *k;
+	tmp_call.leg[LEG_B].dlg = d;
+	tmp_call.leg[LEG_B].ack.p = NULL;
+	tmp_call.leg[LEG_B].ack.len = tmp_call.leg[LEG_B].ack.cap = 0;
+	leg_request(&tmp_call, LEG_B, STR("ACK"), k->leg[LEG_B].invite_cseq,
+		    NULL, NULL, NULL, NULL);
+	buf_free(&tmp_call.leg[LEG_B].ack);
+	call_ref(k);
+	if (leg_request(&tmp_call, LEG_B, STR("BYE"), 0, NULL, &bye_cb, k,
+			&ct) < 0)
+		call_unref(k);
+	else
+		tsx_unref(ct);
+	dlg_free(d);
+}
+
+static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
+			      void *arg)
+{
+	struct call *k = arg;
+	struct leg *b = &k->leg[LEG_B], *a = &k->leg[LEG_A];
+
+	if (rsp->status == 100)
+		return;
+	if (rsp->status >= 200 && rsp->status < 300 && k->state == CALL_UP) {
+		/* RFC 6026 7.2: a retransmitted 2xx gets the ACK again; a
+		 * 2xx of another fork is ACKed and ended. */
+		if (b->dlg && str_eq(str_cstr(b->dlg->remote_tag),
+				     rsp->to.tag)) {
+			if (b->ack.len)
+				tp_send(k->core->tp, &b->ack_dest, b->ack.p,
+					b->ack.len);
+		} else {
+			b_extra_2xx(k, rsp);
+		}
+		return;
+	}
+	if (k->state != CALL_SETUP)
+		return;
+	if (rsp->status < 300 && str_isset(rsp->to.tag)) {
+		if (!b->dlg) {
+			if (dlg_uac_new(tsx_request(ct), rsp, &b->dlg) == 0)
+				leg_table_add(k->core, b);
+		} else if (rsp->status >= 200 &&
+			   str_eq(str_cstr(b->dlg->remote_tag), rsp->to.tag)) {
+			dlg_confirm(b->dlg, rsp);
+		} else if (rsp->status >= 200) {
+			/* A fork answered whose early dialog we did not
+			 * mirror: it becomes the call's dialog. */
+			leg_table_remove(k->core, b);
+			dlg_free(b->dlg);
+			b->dlg = NULL;
+			if (dlg_uac_new(tsx_request(ct), rsp, &b->dlg) == 0)
+				leg_table_add(k->core, b);
+		}
+	}
+	if (!k->a_invite)
+		return;
+	if (rsp->status < 200) {
+		relay_response(k, k->a_invite, LEG_A, rsp);
+		return;
+	}
+	if (rsp->status < 300) {
+		if (!b->dlg) {
+			/* A 2xx without a usable dialog: end B, fail A. */
+			a_final(k, 502, STR("Bad Answer"));
+			call_down(k);
+			return;
+		}
+		k->state = CALL_UP;
+		k->core->stats.calls_answered++;
+		b->invite_pending = 0;
+		dlg_confirm(a->dlg, NULL);
+		relay_response(k, k->a_invite, LEG_A, rsp);
+		tsx_unref(k->a_invite);
+		k->a_invite = NULL;
+		if (k->core->cfg->max_call_ms)
+			tmr_start(k->core->tmr, &k->max_timer,
+				  k->core->cfg->max_call_ms, call_on_max, k);
+		return;
+	}
+	b->invite_pending = 0;
+	relay_response(k, k->a_invite, LEG_A, rsp);
+	tsx_unref(k->a_invite);
+	k->a_invite = NULL;
+	call_down(k);
+}
+
+static void b_invite_failed(struct tsx *ct, enum tsx_fail why, int err,
+			    void *arg)
+{
+	struct call *k = arg;
+
+	(void)ct;
+	(void)err;
+	k->leg[LEG_B].invite_pending = 0;
+	if (k->state != CALL_SETUP)
+		return;
+	if (why == TSX_FAIL_TRANSPORT)
+		a_final(k, 503, STR("Next Hop Unreachable"));
+	else if (why == TSX_FAIL_TIMER_C)
+		a_final(k, 408, STR("No Answer"));
+	else
+		a_final(k, 408, STR_NULL);
+	call_down(k);
+}
+
+static void b_invite_terminated(struct tsx *ct, void *arg)
+{
+	struct call *k = arg;
+
+	if (k->b_invite == ct) {
+		tsx_unref(ct);
+		k->b_invite = NULL;
+	}
+	call_unref(k);
+}
+
+static const struct tsx_client_cb b_invite_cb = {
+	.response = b_invite_response,
+	.failed = b_invite_failed,
+	.terminated = b_invite_terminated,
+};
+
+/* The B leg's Request-URI: the route's target, with the user part of the
+ * incoming Request-URI when the target has none. */
+static void b_ruri(struct buf *b, const struct core_route *r,
+		   const struct sip_msg *m)
+{
+	struct sip_uri t;
+
+	sip_uri_parse(&t, str_cstr(r->target), NULL);
+	if (t.user.len || !m->ruri.user.len) {
+		buf_put_cstr(b, r->target);
+		return;
+	}
+	buf_put_str(b, t.scheme_s);
+	buf_put_c(b, ':');
+	buf_put_str(b, m->ruri.user);
+	buf_put_c(b, '@');
+	buf_put(b, t.scheme_s.p + t.scheme_s.len + 1,
+		strlen(r->target) - t.scheme_s.len - 1);
+}
+
+/*
+ * From or To of the B leg: the display name and user of the A side, at a
+ * host of the B side (sbc's own address for From, the Request-URI for
+ * To), so that no address of the A side crosses; tel: URIs carry no host
+ * and pass as they are.
+ */
+static void print_party(struct buf *b, const char *name,
+			const struct sip_addr *a, struct str host_uri,
+			const char *host, const char *tag)
+{
+	buf_put_cstr(b, name);
+	buf_put(b, ": ", 2);
+	if (str_isset(a->display)) {
+		sip_print_value(b, a->display);
+		buf_put_c(b, ' ');
+	}
+	buf_put_c(b, '<');
+	if (a->uri.scheme == SIP_URI_TEL || a->uri.scheme == SIP_URI_OTHER) {
+		buf_put_str(b, a->uri_s);
+	} else if (host_uri.len) {
+		buf_put_str(b, host_uri);
+	} else {
+		buf_put_str(b, a->uri.scheme_s);
+		buf_put_c(b, ':');
+		if (a->uri.user.len) {
+			buf_put_str(b, a->uri.user);
+			buf_put_c(b, '@');
+		}
+		buf_put_cstr(b, host);
+	}
+	buf_put_c(b, '>');
+	if (tag)
+		buf_printf(b, ";tag=%s", tag);
+	buf_put(b, "\r\n", 2);
+}
+
+void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
+		  const struct tp_src *src, const struct core_route *r)
+{
+	struct call *k = calloc(1, sizeof(*k));
+	char from_tag[CORE_TAG_LEN + 1], call_id[CORE_CALLID_LEN + 1];
+	struct leg *a, *b;
+	struct tp_dest d;
+	struct buf out, ruri;
+	int rc;
+
+	if (!k) {
+		core__answer(c, st, 500, STR_NULL, NULL);
+		return;
+	}
+	k->core = c;
+	k->refs = 1;
+	k->state = CALL_SETUP;
+	tmr_init(&k->max_timer);
+	rnd_token(k->a_tag, sizeof(k->a_tag));
+	k->next = c->calls;
+	if (c->calls)
+		c->calls->prev = k;
+	c->calls = k;
+	c->stats.calls_total++;
+	c->stats.calls_active++;
+	k->counted_active = 1;
+	a = &k->leg[LEG_A];
+	b = &k->leg[LEG_B];
+	a->call = b->call = k;
+	a->side = LEG_A;
+	b->side = LEG_B;
+	buf_init(&a->ack);
+	buf_init(&b->ack);
+
+	/* Leg A: the dialog sbc's answers create, reached where the
+	 * request came from. */
+	a->realm = tp_lsn_realm(src->lsn);
+	a->lsn = src->lsn;
+	a->proto = src->proto;
+	if (src->conn) {
+		a->conn = src->conn;
+		tp_conn_ref(a->conn);
+	}
+	memset(&d, 0, sizeof(d));
+	d.proto = src->proto;
+	d.addr = src->peer;
+	d.lsn = src->lsn;
+	if (leg_bind(c, a, &d) < 0 ||
+	    dlg_uas_new(m, str_cstr(k->a_tag), &a->dlg) < 0) {
+		core__answer(c, st, 500, STR_NULL, k->a_tag);
+		call_down(k);
+		return;
+	}
+	a->lsn = src->lsn;
+	leg_table_add(c, a);
+	k->a_invite = st;
+	tsx_ref(st);
+	tsx_set_arg(st, k);
+
+	/* Leg B: a new dialog towards the route's target. */
+	b->realm = r->target_realm;
+	core__uri_dest(str_cstr(r->target), TP_UDP, &d);
+	d.realm = r->target_realm;
+	if (leg_bind(c, b, &d) < 0) {
+		log_warn("core: route '%s': no %s listener in realm %s",
+			 r->name, tp_proto_name(d.proto), r->target_realm);
+		a_final(k, 503, STR("No Listener"));
+		call_down(k);
+		return;
+	}
+	rnd_token(from_tag, sizeof(from_tag));
+	rnd_token(call_id, sizeof(call_id));
+	buf_init(&out);
+	buf_init(&ruri);
+	b_ruri(&ruri, r, m);
+	buf_put_cstr(&out, "INVITE ");
+	buf_put_str(&out, buf_str(&ruri));
+	buf_put_cstr(&out, " SIP/2.0\r\n");
+	leg_print_via(&out, b, m->max_forwards > 0 ? m->max_forwards - 1 : 70,
+		      1);
+	print_party(&out, "From", &m->from, STR_NULL, b->sent_by, from_tag);
+	print_party(&out, "To", &m->to, buf_str(&ruri), NULL, NULL);
+	buf_free(&ruri);
+	buf_printf(&out, "Call-ID: %s\r\nCSeq: 1 INVITE\r\n", call_id);
+	core__copy_headers(c, &out, m, b->realm);
+	core__print_body(&out, m);
+	call_ref(k);
+	rc = out.err ? out.err
+		     : tsx_client_start(c->tsx, &d, out.p, out.len,
+					&b_invite_cb, k, &k->b_invite);
+	buf_free(&out);
+	if (rc < 0) {
+		call_unref(k);
+		a_final(k, 503, STR("Next Hop Unreachable"));
+		call_down(k);
+		return;
+	}
+	b->invite_pending = 1;
+	b->invite_cseq = 1;
+}
+
+void call__cancel(struct core *c, struct tsx *st)
+{
+	struct call *k = tsx_arg(st);
+
+	(void)c;
+	if (!k || k->a_invite != st)
+		return;
+	/* RFC 3261 9.2: the INVITE ends with 487; B is cancelled (9.1). */
+	k->cancelled = 1;
+	a_final(k, 487, STR_NULL);
+	if (k->b_invite)
+		tsx_client_cancel(k->b_invite);
+	call_down(k);
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests inside the dialogs.                                        */
+
+static void relay_free(struct relay *r)
+{
+	struct core *c = r->call->core;
+
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		c->relays = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	tsx_unref(r->st);
+	call_unref(r->call);
+	free(r);
+}
+
+static void relay_on_response(struct tsx *ct, const struct sip_msg *rsp,
+			      void *arg)
+{
+	struct relay *r = arg;
+	struct call *k = r->call;
+	int to = r->from, other = !r->from;
+
+	if (rsp->status == 100)
+		return;
+	if (r->method == SIP_METHOD_INVITE && rsp->status >= 200)
+		k->leg[other].invite_pending = 0;
+	/* RFC 3261 12.2.1.2: a 2xx to a target refresh updates the target. */
+	if (method_refreshes(r->method) && rsp->status >= 200 &&
+	    rsp->status < 300 && k->leg[other].dlg)
+		dlg_refresh_target(k->leg[other].dlg, rsp);
+	if (!tsx_final_status(r->st))
+		relay_response(k, r->st, to, rsp);
+	(void)ct;
+}
+
+static void relay_on_failed(struct tsx *ct, enum tsx_fail why, int err,
+			    void *arg)
+{
+	struct relay *r = arg;
+
+	(void)ct;
+	(void)err;
+	if (r->method == SIP_METHOD_INVITE)
+		r->call->leg[!r->from].invite_pending = 0;
+	if (!tsx_final_status(r->st))
+		core__answer(r->call->core, r->st,
+			     why == TSX_FAIL_TRANSPORT ? 503 : 408, STR_NULL,
+			     r->from == LEG_A ? r->call->a_tag : NULL);
+}
+
+static void relay_on_terminated(struct tsx *ct, void *arg)
+{
+	(void)ct;
+	relay_free(arg);
+}
+
+static const struct tsx_client_cb relay_cb = {
+	.response = relay_on_response,
+	.failed = relay_on_failed,
+	.terminated = relay_on_terminated,
+};
+
+void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
+		     const struct sip_msg *m, const struct tp_src *src)
+{
+	struct call *k = leg->call;
+	int other = !leg->side;
+	struct relay *r;
+	struct tsx *ct;
+	const char *tag = leg->side == LEG_A ? k->a_tag : NULL;
+
+	(void)src;
+	/* RFC 3261 12.2.2: requests out of order get 500. */
+	if (dlg_remote_cseq(leg->dlg, m) < 0) {
+		core__answer(c, st, 500, STR("CSeq Out of Order"), tag);
+		return;
+	}
+	if (method_refreshes(m->method))
+		dlg_refresh_target(leg->dlg, m);
+	if (m->method == SIP_METHOD_BYE) {
+		/* The call ends whatever the other side answers. */
+		core__answer(c, st, 200, STR_NULL, tag);
+		if (k->state == CALL_SETUP) {
+			/* A BYE in an early dialog ends the setup too. */
+			a_final(k, leg->side == LEG_A ? 487 : 480, STR_NULL);
+			if (leg->side == LEG_A && k->b_invite)
+				tsx_client_cancel(k->b_invite);
+		}
+		leg_bye(k, other);
+		call_down(k);
+		c->stats.relayed++;
+		return;
+	}
+	/* RFC 3261 14.2: an INVITE while ours is pending on the same leg
+	 * gets 491; the peer retries after a random time. */
+	if (m->method == SIP_METHOD_INVITE &&
+	    (leg->invite_pending || k->state != CALL_UP)) {
+		core__answer(c, st, 491, STR_NULL, tag);
+		return;
+	}
+	if (!k->leg[other].dlg || k->state == CALL_DOWN) {
+		core__answer(c, st, 481, STR_NULL, tag);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		core__answer(c, st, 500, STR_NULL, tag);
+		return;
+	}
+	r->call = k;
+	r->st = st;
+	r->from = leg->side;
+	r->method = m->method;
+	r->next = c->relays;
+	if (c->relays)
+		c->relays->prev = r;
+	c->relays = r;
+	call_ref(k);
+	tsx_ref(st);
+	if (leg_request(k, other, m->method_s, 0, m, &relay_cb, r, &ct) < 0) {
+		core__answer(c, st, 503, STR_NULL, tag);
+		relay_free(r);
+		return;
+	}
+	tsx_unref(ct);
+	if (m->method == SIP_METHOD_INVITE)
+		k->leg[other].invite_pending = 1;
+	c->stats.relayed++;
+}
+
+void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m)
+{
+	struct call *k = leg->call;
+	int other = !leg->side;
+
+	(void)c;
+	if (k->state != CALL_UP || !k->leg[other].dlg)
+		return;
+	/* RFC 3261 13.2.2.4: the ACK of the other leg's INVITE carries its
+	 * CSeq number, and the body (an answer to a late offer). */
+	leg_request(k, other, STR("ACK"), k->leg[other].invite_cseq, m, NULL,
+		    NULL, NULL);
+}
+
+void call__free_all(struct core *c)
+{
+	while (c->relays) {
+		struct relay *r = c->relays;
+
+		c->relays = r->next;
+		tsx_unref(r->st);
+		free(r);
+	}
+	while (c->calls) {
+		struct call *k = c->calls;
+
+		c->calls = k->next;
+		for (int i = 0; i < 2; i++) {
+			dlg_free(k->leg[i].dlg);
+			if (k->leg[i].conn)
+				tp_conn_unref(k->leg[i].conn);
+			buf_free(&k->leg[i].ack);
+		}
+		if (k->a_invite)
+			tsx_unref(k->a_invite);
+		if (k->b_invite)
+			tsx_unref(k->b_invite);
+		free(k);
+	}
+}

@@ -1,0 +1,446 @@
+/*
+ * core: the entry of the session core (layer 6): what arrives from the
+ * transaction layer, static routing, the header policy of each realm,
+ * and the requests sbc answers itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbc/log.h"
+#include "sbc/rnd.h"
+#include "sbc/sip_print.h"
+#include "core_int.h"
+
+/* The methods sbc relays (RFC 3261 and the extensions it passes). */
+#define CORE_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, " \
+		   "MESSAGE, REFER, NOTIFY"
+#define CORE_ACCEPT "application/sdp"
+
+/*
+ * Headers the core always writes itself and never copies from the other
+ * side: they carry the topology of one side (RFC 3261 Via, Route,
+ * Record-Route, Contact, Call-ID and tags; RFC 3327 Path; RFC 3608
+ * Service-Route), or belong to one leg's transaction and dialog (CSeq,
+ * Max-Forwards, Content-Length, RSeq and RAck of RFC 3262).
+ */
+static int core_hdr_regenerated(const struct sip_hdr *h)
+{
+	switch (h->id) {
+	case SIP_HDR_VIA:
+	case SIP_HDR_ROUTE:
+	case SIP_HDR_RECORD_ROUTE:
+	case SIP_HDR_CONTACT:
+	case SIP_HDR_CALL_ID:
+	case SIP_HDR_FROM:
+	case SIP_HDR_TO:
+	case SIP_HDR_CSEQ:
+	case SIP_HDR_MAX_FORWARDS:
+	case SIP_HDR_CONTENT_LENGTH:
+	case SIP_HDR_CONTENT_TYPE:
+	case SIP_HDR_PATH:
+	case SIP_HDR_RSEQ:
+	case SIP_HDR_RACK:
+		return 1;
+	case SIP_HDR_OTHER:
+		return str_caseeq_c(h->name, "Service-Route") ||
+		       str_caseeq_c(h->name, "P-Charging-Vector");
+	default:
+		return 0;
+	}
+}
+
+static const char *core_strip_of(const struct core *c, const char *realm)
+{
+	for (size_t i = 0; i < c->cfg->n_realms; i++)
+		if (strcmp(c->cfg->realms[i].name, realm) == 0 &&
+		    c->cfg->realms[i].strip)
+			return c->cfg->realms[i].strip;
+	return "User-Agent, Server, Warning";
+}
+
+/* Whether a header is named in a comma-separated list of names. */
+static int core_in_list(const struct sip_hdr *h, const char *list)
+{
+	struct str rest = str_cstr(list), name;
+	const char *canon = sip_hdr_name((enum sip_hdr_id)h->id);
+
+	while (sip_list_next(&rest, &name)) {
+		if (str_caseeq(name, h->name) ||
+		    (canon && str_caseeq_c(name, canon)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Option tags sbc does not relay: reliable provisional responses (RFC
+ * 3262) need RSeq and RAck mapped between the legs, which is not done
+ * yet, so neither side is told the other supports them.
+ */
+static void core_copy_tags(struct buf *b, const struct sip_hdr *h)
+{
+	struct str rest = h->value, tag;
+	size_t start = b->len;
+	int n = 0;
+
+	buf_put_cstr(b, sip_hdr_name((enum sip_hdr_id)h->id));
+	buf_put(b, ": ", 2);
+	while (sip_list_next(&rest, &tag)) {
+		if (str_caseeq_c(tag, "100rel"))
+			continue;
+		if (n++)
+			buf_put(b, ", ", 2);
+		sip_print_value(b, tag);
+	}
+	if (n == 0 && !b->err)
+		b->len = start;	/* nothing left: no header at all */
+	else
+		buf_put(b, "\r\n", 2);
+}
+
+void core__copy_headers(struct core *c, struct buf *b,
+			const struct sip_msg *m, const char *realm)
+{
+	const char *strip = core_strip_of(c, realm);
+
+	for (unsigned i = 0; i < m->n_hdr; i++) {
+		const struct sip_hdr *h = &m->hdr[i];
+
+		if (core_hdr_regenerated(h) || core_in_list(h, strip))
+			continue;
+		if (h->id == SIP_HDR_SUPPORTED || h->id == SIP_HDR_REQUIRE ||
+		    h->id == SIP_HDR_PROXY_REQUIRE) {
+			core_copy_tags(b, h);
+			continue;
+		}
+		if (h->id != SIP_HDR_OTHER)
+			sip_print_hdr(b, (enum sip_hdr_id)h->id, h->value);
+		else
+			sip_print_hdr_named(b, h->name, h->value);
+	}
+}
+
+void core__print_body(struct buf *b, const struct sip_msg *m)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
+
+	sip_print_body(b, m->body.len && ct ? ct->value : STR_NULL, m->body);
+}
+
+int core__uri_dest(struct str s, enum tp_proto dflt, struct tp_dest *d)
+{
+	struct sip_uri u;
+	struct str tpn;
+	char host[INET6_ADDRSTRLEN + 1];
+	uint16_t port;
+
+	memset(d, 0, sizeof(*d));
+	if (sip_uri_parse(&u, s, NULL) < 0 ||
+	    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS))
+		return -EINVAL;
+	/* RFC 3263 4.1: sips means TLS; a transport parameter names it;
+	 * otherwise the transport of the leg. */
+	d->proto = dflt;
+	tpn = sip_uri_transport(&u);
+	if (u.scheme == SIP_URI_SIPS)
+		d->proto = TP_TLS;
+	else if (tpn.len && tp_proto_parse(tpn.p, tpn.len, &d->proto) < 0)
+		return -EPROTONOSUPPORT;
+	/* Host names need the RFC 3263 resolver, which comes later. */
+	if (u.host_type != SIP_HOST_IPV4 && u.host_type != SIP_HOST_IPV6)
+		return -EHOSTUNREACH;
+	str_copy(host, sizeof(host), u.host);
+	port = u.port ? u.port : tp_proto_default_port(d->proto);
+	if (u.host_type == SIP_HOST_IPV4) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&d->addr;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		inet_pton(AF_INET, host, &a->sin_addr);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&d->addr;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		inet_pton(AF_INET6, host, &a->sin6_addr);
+	}
+	return 0;
+}
+
+void core__answer(struct core *c, struct tsx *st, unsigned status,
+		  struct str reason, const char *to_tag)
+{
+	struct buf b;
+	char tag[CORE_TAG_LEN + 1];
+	int rc;
+
+	(void)c;
+	if (!to_tag) {
+		rnd_token(tag, sizeof(tag));
+		to_tag = tag;
+	}
+	buf_init(&b);
+	tsx_print_response_head(&b, st, status, reason, str_cstr(to_tag));
+	if (status == 405 || status == 501)
+		buf_put_cstr(&b, "Allow: " CORE_ALLOW "\r\n");
+	sip_print_body(&b, STR_NULL, STR_NULL);
+	rc = b.err ? b.err : tsx_respond(st, status, b.p, b.len);
+	if (rc < 0)
+		log_debug("core: cannot send %u: %s", status, strerror(-rc));
+	buf_free(&b);
+}
+
+uint64_t core__dialog_hash(struct str call_id, struct str tag)
+{
+	return hash_mix(hash_bytes(call_id.p, call_id.len), tag.p, tag.len);
+}
+
+int core__route_find(struct core *c, const char *realm,
+		     const struct sip_msg *m, const struct core_route **out)
+{
+	for (size_t i = 0; i < c->cfg->n_routes; i++) {
+		const struct core_route *r = &c->cfg->routes[i];
+
+		if (strcmp(r->from_realm, realm) != 0)
+			continue;
+		if (r->user_prefix &&
+		    !str_casestarts(m->ruri.user, r->user_prefix))
+			continue;
+		if (r->domain && !str_caseeq_c(m->ruri.host, r->domain))
+			continue;
+		*out = r;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* RFC 3261 11.2: OPTIONS to sbc itself is answered with what it does. */
+static void core_options(struct core *c, struct tsx *st)
+{
+	char tag[CORE_TAG_LEN + 1];
+	struct buf b;
+
+	rnd_token(tag, sizeof(tag));
+	buf_init(&b);
+	tsx_print_response_head(&b, st, 200, STR_NULL, str_cstr(tag));
+	buf_put_cstr(&b, "Allow: " CORE_ALLOW "\r\n"
+			 "Accept: " CORE_ACCEPT "\r\n");
+	sip_print_body(&b, STR_NULL, STR_NULL);
+	if (!b.err)
+		tsx_respond(st, 200, b.p, b.len);
+	buf_free(&b);
+	c->stats.local++;
+}
+
+/* RFC 3261 8.2.2.3: sbc supports no extension a peer may require. */
+static int core_unsupported(struct core *c, struct tsx *st,
+			    const struct sip_msg *m)
+{
+	struct sip_vals it;
+	struct str v;
+	struct buf b;
+	char tag[CORE_TAG_LEN + 1];
+	int n = 0;
+
+	buf_init(&b);
+	sip_vals_init(&it, m, SIP_HDR_REQUIRE);
+	while (sip_vals_next(&it, &v)) {
+		/* Tags sbc passes end to end are not its business. */
+		if (!str_caseeq_c(v, "100rel"))
+			continue;
+		if (n++ == 0) {
+			rnd_token(tag, sizeof(tag));
+			tsx_print_response_head(&b, st, 420, STR_NULL,
+						str_cstr(tag));
+			buf_put_cstr(&b, "Unsupported: ");
+		} else {
+			buf_put(&b, ", ", 2);
+		}
+		sip_print_value(&b, v);
+	}
+	if (n) {
+		buf_put(&b, "\r\n", 2);
+		sip_print_body(&b, STR_NULL, STR_NULL);
+		if (!b.err)
+			tsx_respond(st, 420, b.p, b.len);
+		c->stats.local++;
+	}
+	buf_free(&b);
+	return n;
+}
+
+static void core_on_request(void *arg, struct tsx *st,
+			    const struct sip_msg *m, const struct tp_src *src)
+{
+	struct core *c = arg;
+	const char *realm = tp_lsn_realm(src->lsn);
+	const struct core_route *r;
+	struct leg *leg;
+
+	/* A request in a dialog (RFC 3261 12.2.2) goes to its call. */
+	if (str_isset(m->to.tag)) {
+		leg = call__find_leg(c, m->call_id, m->to.tag);
+		if (!leg) {
+			core__answer(c, st, 481, STR_NULL, NULL);
+			c->stats.local++;
+			return;
+		}
+		call__in_dialog(c, st, leg, m, src);
+		return;
+	}
+	/* RFC 3261 16.3 step 3: nothing travels further with 0 hops left;
+	 * OPTIONS may be answered by sbc itself (11). */
+	if (m->max_forwards == 0 && m->method != SIP_METHOD_OPTIONS) {
+		core__answer(c, st, 483, STR_NULL, NULL);
+		c->stats.local++;
+		return;
+	}
+	if (core_unsupported(c, st, m))
+		return;
+	switch (m->method) {
+	case SIP_METHOD_OPTIONS:
+		core_options(c, st);
+		return;
+	case SIP_METHOD_INVITE:
+		if (core__route_find(c, realm, m, &r) < 0) {
+			c->stats.no_route++;
+			core__answer(c, st, c->cfg->no_route_status,
+				     c->cfg->no_route_status == 404
+					     ? STR("No Route")
+					     : STR_NULL,
+				     NULL);
+			return;
+		}
+		call__invite(c, st, m, src, r);
+		return;
+	case SIP_METHOD_OTHER:
+		core__answer(c, st, 501, STR_NULL, NULL);
+		c->stats.local++;
+		return;
+	case SIP_METHOD_REGISTER:
+	case SIP_METHOD_SUBSCRIBE:
+	case SIP_METHOD_PUBLISH:
+	case SIP_METHOD_MESSAGE:
+	case SIP_METHOD_REFER:
+		/* Out-of-dialog requests other than INVITE are not relayed
+		 * yet; sbc is no registrar. */
+		core__answer(c, st, 405, STR_NULL, NULL);
+		c->stats.local++;
+		return;
+	default:
+		/* BYE, UPDATE, INFO, PRACK, NOTIFY only exist in a dialog. */
+		core__answer(c, st, 481, STR_NULL, NULL);
+		c->stats.local++;
+		return;
+	}
+}
+
+static void core_on_ack(void *arg, struct tsx *st, const struct sip_msg *m,
+			const struct tp_src *src)
+{
+	struct core *c = arg;
+	struct leg *leg;
+
+	(void)st;
+	(void)src;
+	if (!str_isset(m->to.tag))
+		return;
+	leg = call__find_leg(c, m->call_id, m->to.tag);
+	if (leg)
+		call__ack(c, leg, m);
+}
+
+static void core_on_cancel(void *arg, struct tsx *st, const struct sip_msg *m)
+{
+	(void)m;
+	call__cancel(arg, st);
+}
+
+static void core_on_stray(void *arg, const struct sip_msg *m,
+			  const struct tp_src *src)
+{
+	(void)arg;
+	(void)src;
+	log_debug("core: stray %u response to %.*s", m->status,
+		  STR_FMT(m->cseq.method_s));
+}
+
+static void core_on_server_done(void *arg, struct tsx *st)
+{
+	(void)arg;
+	(void)st;
+}
+
+static const struct tsx_user core_user = {
+	.request = core_on_request,
+	.ack = core_on_ack,
+	.cancel = core_on_cancel,
+	.stray_response = core_on_stray,
+	.server_done = core_on_server_done,
+};
+
+const struct tsx_user *core_tsx_user(void)
+{
+	return &core_user;
+}
+
+int core_new(const struct core_cfg *cfg, struct tp *tp,
+	     struct tmr_heap *tmr, struct core **out, char *err,
+	     size_t errlen)
+{
+	struct core *c;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < cfg->n_routes; i++) {
+		struct tp_dest d;
+
+		rc = core__uri_dest(str_cstr(cfg->routes[i].target), TP_UDP,
+				    &d);
+		if (rc < 0) {
+			snprintf(err, errlen,
+				 "route '%s': target %s: %s", cfg->routes[i].name,
+				 cfg->routes[i].target,
+				 rc == -EHOSTUNREACH
+					 ? "host names need the RFC 3263 "
+					   "resolver; use an IP address"
+					 : "not a usable sip: URI");
+			return -EINVAL;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	rc = hash_init(&c->dialogs, 1024);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	c->cfg = cfg;
+	c->tp = tp;
+	c->tmr = tmr;
+	*out = c;
+	return 0;
+}
+
+void core_set_tsx(struct core *c, struct tsx_layer *tsx)
+{
+	c->tsx = tsx;
+}
+
+void core_free(struct core *c)
+{
+	if (!c)
+		return;
+	call__free_all(c);
+	hash_free(&c->dialogs);
+	free(c);
+}
+
+void core_stats_get(const struct core *c, struct core_stats *s)
+{
+	*s = c->stats;
+}

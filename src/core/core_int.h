@@ -1,0 +1,112 @@
+/*
+ * core_int: what core.c and call.c share (layer 6).
+ */
+#ifndef SBC_CORE_INT_H
+#define SBC_CORE_INT_H
+
+#include <stdint.h>
+
+#include "sbc/buf.h"
+#include "sbc/core.h"
+#include "sbc/dlg.h"
+#include "sbc/hash.h"
+#include "sbc/sip_msg.h"
+#include "sbc/tmr.h"
+#include "sbc/tp.h"
+#include "sbc/tsx.h"
+
+enum { LEG_A = 0, LEG_B = 1 };
+
+/* Length of the tags and Call-IDs sbc makes (RFC 3261 19.3). */
+#define CORE_TAG_LEN 16
+#define CORE_CALLID_LEN 24
+
+struct call;
+
+/* One side of a call. */
+struct leg {
+	struct call *call;
+	int side;
+	struct dlg *dlg;		/* NULL until the dialog exists */
+	const char *realm;
+	struct tp_lsn *lsn;		/* sbc's listener on this side */
+	enum tp_proto proto;		/* transport of requests we send */
+	struct tp_conn *conn;		/* the peer's connection, if any */
+	char sent_by[72];		/* "ip:port" of lsn, for Via */
+	char contact[128];		/* sbc's Contact URI on this side */
+	struct hash_node node;		/* core->dialogs, by Call-ID + tag */
+	unsigned in_table : 1;
+	unsigned invite_pending : 1;	/* an INVITE we sent, unanswered */
+	uint32_t invite_cseq;		/* of the last INVITE sent here */
+	struct buf ack;			/* the last ACK sent here, to resend
+					   on a retransmitted 2xx */
+	struct tp_dest ack_dest;
+};
+
+/* An in-dialog request relayed from one leg to the other. */
+struct relay {
+	struct call *call;
+	struct tsx *st;		/* the request's server transaction */
+	int from;		/* the leg it came in on */
+	enum sip_method method;
+	struct relay *prev, *next;	/* core->relays */
+};
+
+enum call_state {
+	CALL_SETUP = 1,		/* INVITE sent to B, no final response */
+	CALL_UP,		/* a 2xx relayed */
+	CALL_DOWN,		/* ended; waits for its transactions */
+};
+
+struct call {
+	struct core *core;
+	unsigned refs;
+	enum call_state state;
+	struct leg leg[2];
+	struct tsx *a_invite;		/* A's INVITE until its final answer */
+	struct tsx *b_invite;		/* B's INVITE client transaction */
+	char a_tag[CORE_TAG_LEN + 1];	/* sbc's To tag on leg A */
+	struct tmr max_timer;		/* maximum call duration */
+	unsigned cancelled : 1;
+	unsigned counted_active : 1;
+	struct call *prev, *next;	/* core->calls */
+};
+
+struct core {
+	const struct core_cfg *cfg;
+	struct tp *tp;
+	struct tmr_heap *tmr;
+	struct tsx_layer *tsx;
+	struct hash dialogs;		/* legs by Call-ID + local tag */
+	struct call *calls;
+	struct relay *relays;
+	struct core_stats stats;
+};
+
+/* core.c */
+int core__route_find(struct core *c, const char *realm,
+		     const struct sip_msg *m, const struct core_route **out);
+/* Copies the headers of m that the policy of realm lets pass. */
+void core__copy_headers(struct core *c, struct buf *b,
+			const struct sip_msg *m, const char *realm);
+/* Body and its Content-Type and Content-Length: the end of a message. */
+void core__print_body(struct buf *b, const struct sip_msg *m);
+/* A URI to a destination: numeric host, transport, default port. */
+int core__uri_dest(struct str uri, enum tp_proto dflt, struct tp_dest *d);
+/* Answers a server transaction with just the head. */
+void core__answer(struct core *c, struct tsx *st, unsigned status,
+		  struct str reason, const char *to_tag);
+uint64_t core__dialog_hash(struct str call_id, struct str tag);
+
+/* call.c */
+void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
+		  const struct tp_src *src, const struct core_route *r);
+void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
+		     const struct sip_msg *m, const struct tp_src *src);
+void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m);
+void call__cancel(struct core *c, struct tsx *st);
+struct leg *call__find_leg(struct core *c, struct str call_id,
+			   struct str tag);
+void call__free_all(struct core *c);
+
+#endif
