@@ -188,13 +188,13 @@ static unsigned map_status(unsigned s, struct str *reason)
 }
 
 /* Relays a response of leg `from` to server transaction st on leg to. */
-static void relay_response(struct call *k, struct tsx *st, int to,
-			   const struct sip_msg *rsp)
+static void relay_response_tag(struct call *k, struct tsx *st, int to,
+			       const struct sip_msg *rsp, const char *tag)
 {
 	struct leg *l = &k->leg[to];
 	struct str reason = rsp->reason;
 	unsigned status = map_status(rsp->status, &reason);
-	const char *tag = to == LEG_A ? k->a_tag : NULL;
+
 	struct buf b;
 	int rc;
 
@@ -209,6 +209,12 @@ static void relay_response(struct call *k, struct tsx *st, int to,
 	if (rc < 0)
 		log_debug("core: cannot relay %u: %s", status, strerror(-rc));
 	buf_free(&b);
+}
+
+static void relay_response(struct call *k, struct tsx *st, int to,
+			   const struct sip_msg *rsp)
+{
+	relay_response_tag(k, st, to, rsp, to == LEG_A ? k->a_tag : NULL);
 }
 
 /* Sends a request in a leg's dialog; returns 0 or a negative errno. */
@@ -353,6 +359,50 @@ static void b_extra_2xx(struct call *k, const struct sip_msg *rsp)
 	dlg_free(d);
 }
 
+/*
+ * RFC 3261 12.1 and 13.2.2.4 with forking: every early dialog on leg B
+ * (one per To tag) is mirrored on leg A by an early dialog with a To tag
+ * of its own.  The first takes the call's tag; the one a 2xx confirms
+ * becomes leg A's dialog.
+ */
+static const char *fork_tag(struct call *k, struct str b_tag)
+{
+	struct fork *f;
+
+	if (!b_tag.len)
+		return k->a_tag;
+	for (unsigned i = 0; i < k->n_forks; i++)
+		if (str_eq(str_cstr(k->forks[i].b_tag), b_tag))
+			return k->forks[i].a_tag;
+	if (k->n_forks == CALL_MAX_FORKS ||
+	    b_tag.len >= sizeof(k->forks[0].b_tag))
+		return k->a_tag;
+	f = &k->forks[k->n_forks];
+	str_copy(f->b_tag, sizeof(f->b_tag), b_tag);
+	if (k->n_forks++ == 0)
+		memcpy(f->a_tag, k->a_tag, sizeof(f->a_tag));
+	else
+		rnd_token(f->a_tag, sizeof(f->a_tag));
+	return f->a_tag;
+}
+
+/* The 2xx of the fork with leg A tag `tag` confirms leg A's dialog. */
+static void a_take_fork(struct call *k, const char *tag)
+{
+	struct leg *a = &k->leg[LEG_A];
+	struct dlg *d;
+
+	if (strcmp(tag, k->a_tag) == 0 || !k->a_invite)
+		return;
+	if (dlg_uas_new(tsx_request(k->a_invite), str_cstr(tag), &d) < 0)
+		return;
+	leg_table_remove(k->core, a);
+	dlg_free(a->dlg);
+	a->dlg = d;
+	snprintf(k->a_tag, sizeof(k->a_tag), "%s", tag);
+	leg_table_add(k->core, a);
+}
+
 static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 			      void *arg)
 {
@@ -396,7 +446,8 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 	if (!k->a_invite)
 		return;
 	if (rsp->status < 200) {
-		relay_response(k, k->a_invite, LEG_A, rsp);
+		relay_response_tag(k, k->a_invite, LEG_A, rsp,
+				   fork_tag(k, rsp->to.tag));
 		return;
 	}
 	if (rsp->status < 300) {
@@ -406,6 +457,7 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 			call_down(k);
 			return;
 		}
+		a_take_fork(k, fork_tag(k, rsp->to.tag));
 		k->state = CALL_UP;
 		k->core->stats.calls_answered++;
 		b->invite_pending = 0;

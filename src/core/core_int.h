@@ -58,6 +58,14 @@ enum call_state {
 	CALL_DOWN,		/* ended; waits for its transactions */
 };
 
+/* Early dialogs of leg B mirrored on leg A (forking). */
+#define CALL_MAX_FORKS 8
+
+struct fork {
+	char b_tag[64];			/* the To tag of a B early dialog */
+	char a_tag[CORE_TAG_LEN + 1];	/* the To tag leg A sees for it */
+};
+
 struct call {
 	struct core *core;
 	unsigned refs;
@@ -66,6 +74,8 @@ struct call {
 	struct tsx *a_invite;		/* A's INVITE until its final answer */
 	struct tsx *b_invite;		/* B's INVITE client transaction */
 	char a_tag[CORE_TAG_LEN + 1];	/* sbc's To tag on leg A */
+	struct fork forks[CALL_MAX_FORKS];
+	unsigned n_forks;
 	struct tmr max_timer;		/* maximum call duration */
 	unsigned cancelled : 1;
 	unsigned counted_active : 1;
