@@ -49,6 +49,7 @@ struct core_cfg {
 	size_t n_realms;
 	unsigned no_route_status;	/* 404 or 403 */
 	unsigned max_call_ms;		/* 0: no limit */
+	unsigned ack_wait_ms;		/* for the ACK of a 2xx: 64*T1 */
 };
 
 struct core;

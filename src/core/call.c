@@ -46,6 +46,7 @@ static void call_unref(struct call *k)
 		buf_free(&l->ack);
 	}
 	tmr_cancel(c->tmr, &k->max_timer);
+	tmr_cancel(c->tmr, &k->ack_timer);
 	if (k->a_invite)
 		tsx_unref(k->a_invite);
 	if (k->prev)
@@ -125,6 +126,7 @@ static void call_down(struct call *k)
 	leg_table_remove(k->core, &k->leg[LEG_A]);
 	leg_table_remove(k->core, &k->leg[LEG_B]);
 	tmr_cancel(k->core->tmr, &k->max_timer);
+	tmr_cancel(k->core->tmr, &k->ack_timer);
 	/* The reference of a live call; transactions may hold more. */
 	call_unref(k);
 }
@@ -311,6 +313,18 @@ static void leg_bye(struct call *k, int side)
 		tsx_unref(ct);
 }
 
+/* RFC 3261 13.3.1.4: a 2xx the caller never ACKs ends the session. */
+static void call_on_no_ack(struct tmr *t, void *arg)
+{
+	struct call *k = arg;
+
+	(void)t;
+	log_info("core: no ACK for the 2xx; ending the call");
+	leg_bye(k, LEG_A);
+	leg_bye(k, LEG_B);
+	call_down(k);
+}
+
 static void call_on_max(struct tmr *t, void *arg)
 {
 	struct call *k = arg;
@@ -468,6 +482,9 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 		if (k->core->cfg->max_call_ms)
 			tmr_start(k->core->tmr, &k->max_timer,
 				  k->core->cfg->max_call_ms, call_on_max, k);
+		if (k->core->cfg->ack_wait_ms)
+			tmr_start(k->core->tmr, &k->ack_timer,
+				  k->core->cfg->ack_wait_ms, call_on_no_ack, k);
 		return;
 	}
 	b->invite_pending = 0;
@@ -587,6 +604,7 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 	k->refs = 1;
 	k->state = CALL_SETUP;
 	tmr_init(&k->max_timer);
+	tmr_init(&k->ack_timer);
 	rnd_token(k->a_tag, sizeof(k->a_tag));
 	k->next = c->calls;
 	if (c->calls)
@@ -826,6 +844,8 @@ void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m)
 	(void)c;
 	if (k->state != CALL_UP || !k->leg[other].dlg)
 		return;
+	if (leg->side == LEG_A)
+		tmr_cancel(k->core->tmr, &k->ack_timer);
 	/* RFC 3261 13.2.2.4: the ACK of the other leg's INVITE carries its
 	 * CSeq number, and the body (an answer to a late offer). */
 	leg_request(k, other, STR("ACK"), k->leg[other].invite_cseq, m, NULL,

@@ -77,6 +77,7 @@ struct call {
 	struct fork forks[CALL_MAX_FORKS];
 	unsigned n_forks;
 	struct tmr max_timer;		/* maximum call duration */
+	struct tmr ack_timer;		/* waits for the caller's ACK */
 	unsigned cancelled : 1;
 	unsigned counted_active : 1;
 	struct call *prev, *next;	/* core->calls */

@@ -264,6 +264,7 @@ static int server_core_cfg(struct server *s, const struct config *c)
 		.n_realms = c->n_realms,
 		.no_route_status = c->no_route_status,
 		.max_call_ms = c->max_call_s * 1000,
+		.ack_wait_ms = 64 * c->sip.t1,
 	};
 	return 0;
 }
