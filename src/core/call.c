@@ -191,7 +191,8 @@ static unsigned map_status(unsigned s, struct str *reason)
 
 /* Relays a response of leg `from` to server transaction st on leg to. */
 static void relay_response_tag(struct call *k, struct tsx *st, int to,
-			       const struct sip_msg *rsp, const char *tag)
+			       const struct sip_msg *rsp, const char *tag,
+			       const char *extra)
 {
 	struct leg *l = &k->leg[to];
 	struct str reason = rsp->reason;
@@ -205,6 +206,8 @@ static void relay_response_tag(struct call *k, struct tsx *st, int to,
 				tag ? str_cstr(tag) : STR(""));
 	if (status < 300 && status > 100)
 		buf_printf(&b, "Contact: <%s>\r\n", l->contact);
+	if (extra)
+		buf_put_cstr(&b, extra);
 	core__copy_headers(k->core, &b, rsp, l->realm);
 	core__print_body(&b, rsp);
 	rc = b.err ? b.err : tsx_respond(st, status, b.p, b.len);
@@ -216,14 +219,15 @@ static void relay_response_tag(struct call *k, struct tsx *st, int to,
 static void relay_response(struct call *k, struct tsx *st, int to,
 			   const struct sip_msg *rsp)
 {
-	relay_response_tag(k, st, to, rsp, to == LEG_A ? k->a_tag : NULL);
+	relay_response_tag(k, st, to, rsp, to == LEG_A ? k->a_tag : NULL,
+			   NULL);
 }
 
 /* Sends a request in a leg's dialog; returns 0 or a negative errno. */
 static int leg_request(struct call *k, int side, struct str method,
 		       uint32_t cseq, const struct sip_msg *from,
-		       const struct tsx_client_cb *cb, void *arg,
-		       struct tsx **out)
+		       const char *extra, const struct tsx_client_cb *cb,
+		       void *arg, struct tsx **out)
 {
 	struct leg *l = &k->leg[side];
 	struct buf b, hop;
@@ -240,6 +244,8 @@ static int leg_request(struct call *k, int side, struct str method,
 	rc = dlg_print_request(&b, l->dlg, method, cseq, &hop);
 	if (rc == 0) {
 		leg_print_via(&b, l, mf, method_refreshes(mid));
+		if (extra)
+			buf_put_cstr(&b, extra);
 		if (from)
 			core__copy_headers(k->core, &b, from, l->realm);
 		if (from)
@@ -307,7 +313,7 @@ static void leg_bye(struct call *k, int side)
 	call_ref(k);
 	/* Nobody needs the transaction but its callbacks: the layer's own
 	 * reference keeps it, also through a shutdown. */
-	if (leg_request(k, side, STR("BYE"), 0, NULL, &bye_cb, k, &ct) < 0)
+	if (leg_request(k, side, STR("BYE"), 0, NULL, NULL, &bye_cb, k, &ct) < 0)
 		call_unref(k);
 	else
 		tsx_unref(ct);
@@ -362,15 +368,76 @@ static void b_extra_2xx(struct call *k, const struct sip_msg *rsp)
 	tmp_call.leg[LEG_B].ack.p = NULL;
 	tmp_call.leg[LEG_B].ack.len = tmp_call.leg[LEG_B].ack.cap = 0;
 	leg_request(&tmp_call, LEG_B, STR("ACK"), k->leg[LEG_B].invite_cseq,
-		    NULL, NULL, NULL, NULL);
+		    NULL, NULL, NULL, NULL, NULL);
 	buf_free(&tmp_call.leg[LEG_B].ack);
 	call_ref(k);
-	if (leg_request(&tmp_call, LEG_B, STR("BYE"), 0, NULL, &bye_cb, k,
-			&ct) < 0)
+	if (leg_request(&tmp_call, LEG_B, STR("BYE"), 0, NULL, NULL, &bye_cb,
+			k, &ct) < 0)
 		call_unref(k);
 	else
 		tsx_unref(ct);
 	dlg_free(d);
+}
+
+/*
+ * RFC 3262: a reliable provisional response of leg B is relayed reliably
+ * on leg A with an RSeq of leg A's own numbering; the caller's PRACK is
+ * relayed to B with the RAck B expects.  B's retransmissions of the
+ * response, until the PRACK reaches it, are relayed again with the same
+ * number, so they retransmit A's too.  Returns the RSeq line for leg A,
+ * or NULL for an unreliable response.
+ */
+static const char *rseq_map_b(struct call *k, const struct sip_msg *rsp,
+			      char *line, size_t n)
+{
+	const struct sip_hdr *h = sip_msg_hdr(rsp, SIP_HDR_RSEQ);
+	uint64_t b;
+	unsigned i;
+
+	if (!h || str_to_u64(str_trim(h->value), UINT32_MAX, &b) < 0)
+		return NULL;
+	for (i = 0; i < k->n_rseq; i++)
+		if (k->rseq[i].b == b)
+			break;
+	if (i == k->n_rseq) {
+		if (k->n_rseq == CALL_MAX_RSEQ)
+			i = k->n_rseq - 1;	/* reuse the last slot */
+		else
+			k->n_rseq++;
+		if (!k->rseq_next)
+			k->rseq_next = 1;
+		k->rseq[i].b = (uint32_t)b;
+		k->rseq[i].a = k->rseq_next++;
+	}
+	snprintf(line, n, "RSeq: %u\r\n", k->rseq[i].a);
+	return line;
+}
+
+/* The RAck line for leg B of a PRACK from leg A, or NULL when its RAck
+ * names no response sbc relayed (RFC 3262 7.2: answered 481). */
+static const char *rack_map_a(struct call *k, const struct sip_msg *m,
+			      char *line, size_t n)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_RACK);
+	struct str v;
+	const char *sp;
+	uint64_t a;
+
+	if (!h)
+		return NULL;
+	v = str_trim(h->value);
+	sp = memchr(v.p, ' ', v.len);
+	if (!sp || str_to_u64(str_make(v.p, (size_t)(sp - v.p)), UINT32_MAX,
+			      &a) < 0)
+		return NULL;
+	for (unsigned i = 0; i < k->n_rseq; i++) {
+		if (k->rseq[i].a == a) {
+			snprintf(line, n, "RAck: %u %u INVITE\r\n",
+				 k->rseq[i].b, k->leg[LEG_B].invite_cseq);
+			return line;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -460,8 +527,11 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 	if (!k->a_invite)
 		return;
 	if (rsp->status < 200) {
+		char rseq[32];
+
 		relay_response_tag(k, k->a_invite, LEG_A, rsp,
-				   fork_tag(k, rsp->to.tag));
+				   fork_tag(k, rsp->to.tag),
+				   rseq_map_b(k, rsp, rseq, sizeof(rseq)));
 		return;
 	}
 	if (rsp->status < 300) {
@@ -776,6 +846,8 @@ void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 	struct relay *r;
 	struct tsx *ct;
 	const char *tag = leg->side == LEG_A ? k->a_tag : NULL;
+	const char *extra = NULL;
+	char rack[64];
 
 	(void)src;
 	/* RFC 3261 12.2.2: requests out of order get 500. */
@@ -810,6 +882,14 @@ void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 		core__answer(c, st, 481, STR_NULL, tag);
 		return;
 	}
+	if (m->method == SIP_METHOD_PRACK) {
+		if (leg->side != LEG_A ||
+		    !rack_map_a(k, m, rack, sizeof(rack))) {
+			core__answer(c, st, 481, STR_NULL, tag);
+			return;
+		}
+		extra = rack;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		core__answer(c, st, 500, STR_NULL, tag);
@@ -825,7 +905,8 @@ void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 	c->relays = r;
 	call_ref(k);
 	tsx_ref(st);
-	if (leg_request(k, other, m->method_s, 0, m, &relay_cb, r, &ct) < 0) {
+	if (leg_request(k, other, m->method_s, 0, m, extra, &relay_cb, r,
+			&ct) < 0) {
 		core__answer(c, st, 503, STR_NULL, tag);
 		relay_free(r);
 		return;
@@ -849,7 +930,7 @@ void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m)
 	/* RFC 3261 13.2.2.4: the ACK of the other leg's INVITE carries its
 	 * CSeq number, and the body (an answer to a late offer). */
 	leg_request(k, other, STR("ACK"), k->leg[other].invite_cseq, m, NULL,
-		    NULL, NULL);
+		    NULL, NULL, NULL);
 }
 
 void call__free_all(struct core *c)

@@ -75,32 +75,6 @@ static int core_in_list(const struct sip_hdr *h, const char *list)
 	return 0;
 }
 
-/*
- * Option tags sbc does not relay: reliable provisional responses (RFC
- * 3262) need RSeq and RAck mapped between the legs, which is not done
- * yet, so neither side is told the other supports them.
- */
-static void core_copy_tags(struct buf *b, const struct sip_hdr *h)
-{
-	struct str rest = h->value, tag;
-	size_t start = b->len;
-	int n = 0;
-
-	buf_put_cstr(b, sip_hdr_name((enum sip_hdr_id)h->id));
-	buf_put(b, ": ", 2);
-	while (sip_list_next(&rest, &tag)) {
-		if (str_caseeq_c(tag, "100rel"))
-			continue;
-		if (n++)
-			buf_put(b, ", ", 2);
-		sip_print_value(b, tag);
-	}
-	if (n == 0 && !b->err)
-		b->len = start;	/* nothing left: no header at all */
-	else
-		buf_put(b, "\r\n", 2);
-}
-
 void core__copy_headers(struct core *c, struct buf *b,
 			const struct sip_msg *m, const char *realm)
 {
@@ -111,11 +85,6 @@ void core__copy_headers(struct core *c, struct buf *b,
 
 		if (core_hdr_regenerated(h) || core_in_list(h, strip))
 			continue;
-		if (h->id == SIP_HDR_SUPPORTED || h->id == SIP_HDR_REQUIRE ||
-		    h->id == SIP_HDR_PROXY_REQUIRE) {
-			core_copy_tags(b, h);
-			continue;
-		}
 		if (h->id != SIP_HDR_OTHER)
 			sip_print_hdr(b, (enum sip_hdr_id)h->id, h->value);
 		else
@@ -235,43 +204,6 @@ static void core_options(struct core *c, struct tsx *st)
 	c->stats.local++;
 }
 
-/* RFC 3261 8.2.2.3: sbc supports no extension a peer may require. */
-static int core_unsupported(struct core *c, struct tsx *st,
-			    const struct sip_msg *m)
-{
-	struct sip_vals it;
-	struct str v;
-	struct buf b;
-	char tag[CORE_TAG_LEN + 1];
-	int n = 0;
-
-	buf_init(&b);
-	sip_vals_init(&it, m, SIP_HDR_REQUIRE);
-	while (sip_vals_next(&it, &v)) {
-		/* Tags sbc passes end to end are not its business. */
-		if (!str_caseeq_c(v, "100rel"))
-			continue;
-		if (n++ == 0) {
-			rnd_token(tag, sizeof(tag));
-			tsx_print_response_head(&b, st, 420, STR_NULL,
-						str_cstr(tag));
-			buf_put_cstr(&b, "Unsupported: ");
-		} else {
-			buf_put(&b, ", ", 2);
-		}
-		sip_print_value(&b, v);
-	}
-	if (n) {
-		buf_put(&b, "\r\n", 2);
-		sip_print_body(&b, STR_NULL, STR_NULL);
-		if (!b.err)
-			tsx_respond(st, 420, b.p, b.len);
-		c->stats.local++;
-	}
-	buf_free(&b);
-	return n;
-}
-
 static void core_on_request(void *arg, struct tsx *st,
 			    const struct sip_msg *m, const struct tp_src *src)
 {
@@ -298,8 +230,6 @@ static void core_on_request(void *arg, struct tsx *st,
 		c->stats.local++;
 		return;
 	}
-	if (core_unsupported(c, st, m))
-		return;
 	switch (m->method) {
 	case SIP_METHOD_OPTIONS:
 		core_options(c, st);

@@ -66,6 +66,9 @@ struct fork {
 	char a_tag[CORE_TAG_LEN + 1];	/* the To tag leg A sees for it */
 };
 
+/* Reliable provisional responses relayed (RFC 3262). */
+#define CALL_MAX_RSEQ 16
+
 struct call {
 	struct core *core;
 	unsigned refs;
@@ -76,6 +79,11 @@ struct call {
 	char a_tag[CORE_TAG_LEN + 1];	/* sbc's To tag on leg A */
 	struct fork forks[CALL_MAX_FORKS];
 	unsigned n_forks;
+	struct {
+		uint32_t b, a;
+	} rseq[CALL_MAX_RSEQ];		/* RSeq of leg B -> RSeq on leg A */
+	unsigned n_rseq;
+	uint32_t rseq_next;		/* the next RSeq on leg A */
 	struct tmr max_timer;		/* maximum call duration */
 	struct tmr ack_timer;		/* waits for the caller's ACK */
 	unsigned cancelled : 1;
