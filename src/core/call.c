@@ -195,17 +195,27 @@ static void relay_response_tag(struct call *k, struct tsx *st, int to,
 			       const char *extra)
 {
 	struct leg *l = &k->leg[to];
+	const struct sip_msg *req = tsx_request(st);
 	struct str reason = rsp->reason;
 	unsigned status = map_status(rsp->status, &reason);
-
+	int dialog = status > 100 && status < 300 &&
+		     method_refreshes(req->method);
 	struct buf b;
 	int rc;
 
 	buf_init(&b);
 	tsx_print_response_head(&b, st, status, reason,
 				tag ? str_cstr(tag) : STR(""));
-	if (status < 300 && status > 100)
+	if (dialog)
 		buf_printf(&b, "Contact: <%s>\r\n", l->contact);
+	/* RFC 3261 12.1.1: a response that makes a dialog echoes the
+	 * request's Record-Route: the requester's own proxies, in order. */
+	if (dialog && !str_isset(req->to.tag)) {
+		for (const struct sip_hdr *h = sip_msg_hdr(req,
+							   SIP_HDR_RECORD_ROUTE);
+		     h; h = sip_msg_hdr_next(req, h))
+			sip_print_hdr(&b, SIP_HDR_RECORD_ROUTE, h->value);
+	}
 	if (extra)
 		buf_put_cstr(&b, extra);
 	core__copy_headers(k->core, &b, rsp, l->realm);
@@ -758,6 +768,100 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 	b->invite_cseq = 1;
 }
 
+static const struct tsx_client_cb relay_cb;
+static void relay_link(struct core *c, struct relay *r);
+static void relay_free(struct relay *r);
+
+/*
+ * An out-of-dialog request that makes no dialog (MESSAGE, PUBLISH) is
+ * relayed as a request of its own on leg B: new Call-ID, From tag and
+ * CSeq, sbc's Via; its final response comes back to the sender.  A call
+ * object without dialogs carries it, counted as no call.
+ */
+void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
+		      const struct core_route *r)
+{
+	struct call *k = calloc(1, sizeof(*k));
+	struct relay *rl = calloc(1, sizeof(*rl));
+	char from_tag[CORE_TAG_LEN + 1], call_id[CORE_CALLID_LEN + 1];
+	struct tp_dest d;
+	struct buf out, ruri;
+	struct tsx *ct;
+	int rc;
+
+	if (!k || !rl) {
+		free(k);
+		free(rl);
+		core__answer(c, st, 500, STR_NULL, NULL);
+		return;
+	}
+	k->core = c;
+	k->refs = 1;
+	k->state = CALL_DOWN;
+	tmr_init(&k->max_timer);
+	tmr_init(&k->ack_timer);
+	rnd_token(k->a_tag, sizeof(k->a_tag));
+	k->next = c->calls;
+	if (c->calls)
+		c->calls->prev = k;
+	c->calls = k;
+	for (int i = 0; i < 2; i++) {
+		k->leg[i].call = k;
+		k->leg[i].side = i;
+		buf_init(&k->leg[i].ack);
+	}
+	k->leg[LEG_B].realm = r->target_realm;
+	core__uri_dest(str_cstr(r->target), TP_UDP, &d);
+	d.realm = r->target_realm;
+	if (leg_bind(c, &k->leg[LEG_B], &d) < 0) {
+		core__answer(c, st, 503, STR("No Listener"), k->a_tag);
+		free(rl);
+		call_unref(k);
+		return;
+	}
+	rnd_token(from_tag, sizeof(from_tag));
+	rnd_token(call_id, sizeof(call_id));
+	buf_init(&out);
+	buf_init(&ruri);
+	b_ruri(&ruri, r, m);
+	buf_put_str(&out, m->method_s);
+	buf_put_c(&out, ' ');
+	buf_put_str(&out, buf_str(&ruri));
+	buf_put_cstr(&out, " SIP/2.0\r\n");
+	leg_print_via(&out, &k->leg[LEG_B],
+		      m->max_forwards > 0 ? m->max_forwards - 1 : 70, 0);
+	print_party(&out, "From", &m->from, STR_NULL, k->leg[LEG_B].sent_by,
+		    from_tag);
+	print_party(&out, "To", &m->to, buf_str(&ruri), NULL, NULL);
+	buf_printf(&out, "Call-ID: %s\r\nCSeq: 1 %.*s\r\n", call_id,
+		   STR_FMT(m->method_s));
+	core__copy_headers(c, &out, m, k->leg[LEG_B].realm);
+	core__print_body(&out, m);
+	buf_free(&ruri);
+	rl->call = k;
+	rl->st = st;
+	rl->from = LEG_A;
+	rl->method = m->method;
+	tsx_ref(st);
+	relay_link(c, rl);
+	rc = out.err ? out.err
+		     : tsx_client_start(c->tsx, &d, out.p, out.len, &relay_cb,
+					rl, &ct);
+	buf_free(&out);
+	if (rc < 0) {
+		core__answer(c, st, 503, STR("Next Hop Unreachable"),
+			     k->a_tag);
+		call_ref(k);
+		relay_free(rl);
+	} else {
+		tsx_unref(ct);
+	}
+	/* The relay holds the call now. */
+	if (rc == 0)
+		return;
+	call_unref(k);
+}
+
 void call__cancel(struct core *c, struct tsx *st)
 {
 	struct call *k = tsx_arg(st);
@@ -789,6 +893,14 @@ static void relay_free(struct relay *r)
 	tsx_unref(r->st);
 	call_unref(r->call);
 	free(r);
+}
+
+static void relay_link(struct core *c, struct relay *r)
+{
+	r->next = c->relays;
+	if (c->relays)
+		c->relays->prev = r;
+	c->relays = r;
 }
 
 static void relay_on_response(struct tsx *ct, const struct sip_msg *rsp,
@@ -899,10 +1011,7 @@ void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 	r->st = st;
 	r->from = leg->side;
 	r->method = m->method;
-	r->next = c->relays;
-	if (c->relays)
-		c->relays->prev = r;
-	c->relays = r;
+	relay_link(c, r);
 	call_ref(k);
 	tsx_ref(st);
 	if (leg_request(k, other, m->method_s, 0, m, extra, &relay_cb, r,

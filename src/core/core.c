@@ -250,13 +250,23 @@ static void core_on_request(void *arg, struct tsx *st,
 		core__answer(c, st, 501, STR_NULL, NULL);
 		c->stats.local++;
 		return;
+	case SIP_METHOD_MESSAGE:
+	case SIP_METHOD_PUBLISH:
+		/* Requests that make no dialog are relayed on their own. */
+		if (core__route_find(c, realm, m, &r) < 0) {
+			c->stats.no_route++;
+			core__answer(c, st, c->cfg->no_route_status, STR_NULL,
+				     NULL);
+			return;
+		}
+		call__standalone(c, st, m, r);
+		c->stats.relayed++;
+		return;
 	case SIP_METHOD_REGISTER:
 	case SIP_METHOD_SUBSCRIBE:
-	case SIP_METHOD_PUBLISH:
-	case SIP_METHOD_MESSAGE:
 	case SIP_METHOD_REFER:
-		/* Out-of-dialog requests other than INVITE are not relayed
-		 * yet; sbc is no registrar. */
+		/* Out-of-dialog subscriptions are not relayed yet; sbc is
+		 * no registrar. */
 		core__answer(c, st, 405, STR_NULL, NULL);
 		c->stats.local++;
 		return;

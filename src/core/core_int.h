@@ -123,6 +123,8 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 		     const struct sip_msg *m, const struct tp_src *src);
 void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m);
+void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
+		      const struct core_route *r);
 void call__cancel(struct core *c, struct tsx *st);
 struct leg *call__find_leg(struct core *c, struct str call_id,
 			   struct str tag);
