@@ -80,6 +80,7 @@ struct core_stats {
 	unsigned long no_route;
 	unsigned long relayed;		/* in-dialog requests relayed */
 	unsigned long local;		/* requests sbc answered itself */
+	unsigned long failovers;	/* INVITEs moved to the next target */
 };
 
 void core_stats_get(const struct core *c, struct core_stats *s);

@@ -364,6 +364,8 @@ static void a_final(struct call *k, unsigned status, struct str reason)
 	k->a_invite = NULL;
 }
 
+static int b_failover(struct call *k);
+
 /* A 2xx from a B dialog that is not the call's: ACK it and BYE it. */
 static void b_extra_2xx(struct call *k, const struct sip_msg *rsp)
 {
@@ -568,6 +570,8 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 		return;
 	}
 	b->invite_pending = 0;
+	if (rsp->status == 503 && ct == k->b_invite && b_failover(k))
+		return;
 	relay_response(k, k->a_invite, LEG_A, rsp);
 	tsx_unref(k->a_invite);
 	k->a_invite = NULL;
@@ -579,10 +583,11 @@ static void b_invite_failed(struct tsx *ct, enum tsx_fail why, int err,
 {
 	struct call *k = arg;
 
-	(void)ct;
 	(void)err;
 	k->leg[LEG_B].invite_pending = 0;
-	if (k->state != CALL_SETUP)
+	if (k->state != CALL_SETUP || ct != k->b_invite)
+		return;
+	if (why != TSX_FAIL_TIMER_C && b_failover(k))
 		return;
 	if (why == TSX_FAIL_TRANSPORT)
 		a_final(k, 503, STR("Next Hop Unreachable"));
@@ -666,15 +671,101 @@ static void print_party(struct buf *b, const char *name,
 	buf_put(b, "\r\n", 2);
 }
 
+/*
+ * Sends leg B's INVITE to the call's target number k->cur_target: a new
+ * client transaction with a new branch for every target (RFC 3263 4.3).
+ * Returns 0 or a negative errno.
+ */
+static int b_try(struct call *k)
+{
+	struct core *c = k->core;
+	const struct sip_msg *m = tsx_request(k->a_invite);
+	const struct core_route *r = k->route;
+	struct leg *b = &k->leg[LEG_B];
+	struct tp_dest d = k->targets[k->cur_target];
+	struct buf out, ruri;
+	int rc;
+
+	d.realm = r->target_realm;
+	if (leg_bind(c, b, &d) < 0) {
+		log_warn("core: route '%s': no %s listener in realm %s",
+			 r->name, tp_proto_name(d.proto), r->target_realm);
+		return -ENOENT;
+	}
+	buf_init(&out);
+	buf_init(&ruri);
+	b_ruri(&ruri, r, m);
+	buf_put_cstr(&out, "INVITE ");
+	buf_put_str(&out, buf_str(&ruri));
+	buf_put_cstr(&out, " SIP/2.0\r\n");
+	leg_print_via(&out, b, m->max_forwards > 0 ? m->max_forwards - 1 : 70,
+		      1);
+	print_party(&out, "From", &m->from, STR_NULL, b->sent_by,
+		    k->b_from_tag);
+	print_party(&out, "To", &m->to, buf_str(&ruri), NULL, NULL);
+	buf_free(&ruri);
+	buf_printf(&out, "Call-ID: %s\r\nCSeq: 1 INVITE\r\n", k->b_call_id);
+	core__copy_headers(c, &out, m, b->realm);
+	core__print_body(&out, m);
+	call_ref(k);
+	rc = out.err ? out.err
+		     : tsx_client_start(c->tsx, &d, out.p, out.len,
+					&b_invite_cb, k, &k->b_invite);
+	buf_free(&out);
+	if (rc < 0) {
+		call_unref(k);
+		return rc;
+	}
+	b->invite_pending = 1;
+	b->invite_cseq = 1;
+	return 0;
+}
+
+/*
+ * Tries the next target of leg B; when none is left, leg A gets status
+ * and the call ends.  Called with the call still in setup and without an
+ * early dialog on leg B.
+ */
+static void b_next(struct call *k, unsigned status, struct str reason)
+{
+	while (k->cur_target < k->n_targets) {
+		if (b_try(k) == 0)
+			return;
+		k->cur_target++;
+	}
+	a_final(k, status, reason);
+	call_down(k);
+}
+
+/*
+ * RFC 3263 4.3: a transport error, a timeout or a 503 before any dialog
+ * exists moves the INVITE to the next target, when there is one; the
+ * target that failed is avoided for a while.
+ */
+static int b_failover(struct call *k)
+{
+	if (k->state != CALL_SETUP || k->cancelled || k->leg[LEG_B].dlg ||
+	    k->cur_target + 1 >= k->n_targets)
+		return 0;
+	log_info("core: trying the next target of route '%s'",
+		 k->route->name);
+	core__target_failed(k->core, &k->targets[k->cur_target]);
+	k->cur_target++;
+	if (k->b_invite) {
+		tsx_unref(k->b_invite);
+		k->b_invite = NULL;
+	}
+	k->core->stats.failovers++;
+	b_next(k, 503, STR("Next Hop Unreachable"));
+	return 1;
+}
+
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 		  const struct tp_src *src, const struct core_route *r)
 {
 	struct call *k = calloc(1, sizeof(*k));
-	char from_tag[CORE_TAG_LEN + 1], call_id[CORE_CALLID_LEN + 1];
 	struct leg *a, *b;
 	struct tp_dest d;
-	struct buf out, ruri;
-	int rc;
 
 	if (!k) {
 		core__answer(c, st, 500, STR_NULL, NULL);
@@ -726,46 +817,14 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 	tsx_ref(st);
 	tsx_set_arg(st, k);
 
-	/* Leg B: a new dialog towards the route's target. */
+	/* Leg B: a new dialog towards the route's targets. */
+	k->route = r;
 	b->realm = r->target_realm;
-	core__uri_dest(str_cstr(r->target), TP_UDP, &d);
-	d.realm = r->target_realm;
-	if (leg_bind(c, b, &d) < 0) {
-		log_warn("core: route '%s': no %s listener in realm %s",
-			 r->name, tp_proto_name(d.proto), r->target_realm);
-		a_final(k, 503, STR("No Listener"));
-		call_down(k);
-		return;
-	}
-	rnd_token(from_tag, sizeof(from_tag));
-	rnd_token(call_id, sizeof(call_id));
-	buf_init(&out);
-	buf_init(&ruri);
-	b_ruri(&ruri, r, m);
-	buf_put_cstr(&out, "INVITE ");
-	buf_put_str(&out, buf_str(&ruri));
-	buf_put_cstr(&out, " SIP/2.0\r\n");
-	leg_print_via(&out, b, m->max_forwards > 0 ? m->max_forwards - 1 : 70,
-		      1);
-	print_party(&out, "From", &m->from, STR_NULL, b->sent_by, from_tag);
-	print_party(&out, "To", &m->to, buf_str(&ruri), NULL, NULL);
-	buf_free(&ruri);
-	buf_printf(&out, "Call-ID: %s\r\nCSeq: 1 INVITE\r\n", call_id);
-	core__copy_headers(c, &out, m, b->realm);
-	core__print_body(&out, m);
-	call_ref(k);
-	rc = out.err ? out.err
-		     : tsx_client_start(c->tsx, &d, out.p, out.len,
-					&b_invite_cb, k, &k->b_invite);
-	buf_free(&out);
-	if (rc < 0) {
-		call_unref(k);
-		a_final(k, 503, STR("Next Hop Unreachable"));
-		call_down(k);
-		return;
-	}
-	b->invite_pending = 1;
-	b->invite_cseq = 1;
+	rnd_token(k->b_from_tag, sizeof(k->b_from_tag));
+	rnd_token(k->b_call_id, sizeof(k->b_call_id));
+	if (core__uri_dest(str_cstr(r->target), TP_UDP, &k->targets[0]) == 0)
+		k->n_targets = 1;
+	b_next(k, 503, STR("Next Hop Unreachable"));
 }
 
 static const struct tsx_client_cb relay_cb;

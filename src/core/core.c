@@ -162,6 +162,15 @@ void core__answer(struct core *c, struct tsx *st, unsigned status,
 	buf_free(&b);
 }
 
+void core__target_failed(struct core *c, const struct tp_dest *d)
+{
+	char a[64];
+
+	(void)c;
+	log_info("core: next hop %s failed",
+		 tp_addr_fmt((const struct sockaddr *)&d->addr, a, sizeof(a)));
+}
+
 uint64_t core__dialog_hash(struct str call_id, struct str tag)
 {
 	return hash_mix(hash_bytes(call_id.p, call_id.len), tag.p, tag.len);

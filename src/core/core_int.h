@@ -66,6 +66,9 @@ struct fork {
 	char a_tag[CORE_TAG_LEN + 1];	/* the To tag leg A sees for it */
 };
 
+/* Next hops of leg B tried in turn (RFC 3263 4.3). */
+#define CALL_MAX_TARGETS 8
+
 /* Reliable provisional responses relayed (RFC 3262). */
 #define CALL_MAX_RSEQ 16
 
@@ -88,6 +91,12 @@ struct call {
 	struct tmr ack_timer;		/* waits for the caller's ACK */
 	unsigned cancelled : 1;
 	unsigned counted_active : 1;
+	const struct core_route *route;
+	struct tp_dest targets[CALL_MAX_TARGETS];	/* leg B, in order */
+	unsigned n_targets;
+	unsigned cur_target;
+	char b_from_tag[CORE_TAG_LEN + 1];
+	char b_call_id[CORE_CALLID_LEN + 1];
 	struct call *prev, *next;	/* core->calls */
 };
 
@@ -116,6 +125,8 @@ int core__uri_dest(struct str uri, enum tp_proto dflt, struct tp_dest *d);
 void core__answer(struct core *c, struct tsx *st, unsigned status,
 		  struct str reason, const char *to_tag);
 uint64_t core__dialog_hash(struct str call_id, struct str tag);
+/* A next hop failed: avoid it for a while (RFC 3263 4.3). */
+void core__target_failed(struct core *c, const struct tp_dest *d);
 
 /* call.c */
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
