@@ -12,6 +12,8 @@
 static const struct sbcctl_cmd cmds[] = {
 	{ "msg", "check SIP messages in files and reprint them",
 	  cmd_msg_run, cmd_msg_usage },
+	{ "resolve", "find the next hops of a SIP URI (RFC 3263)",
+	  cmd_resolve_run, cmd_resolve_usage },
 };
 
 static void usage(FILE *f)

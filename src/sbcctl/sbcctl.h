@@ -28,5 +28,7 @@ struct sbcctl_cmd {
 
 int cmd_msg_run(const struct sbcctl_opts *o, int argc, char **argv);
 void cmd_msg_usage(FILE *f);
+int cmd_resolve_run(const struct sbcctl_opts *o, int argc, char **argv);
+void cmd_resolve_usage(FILE *f);
 
 #endif
