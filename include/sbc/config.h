@@ -103,6 +103,10 @@ struct config {
 	enum log_level log_level;
 	char *database;
 	unsigned no_route_status;	/* 404 or 403 */
+	char *dns_servers;		/* [dns] servers, comma-separated;
+					   NULL: /etc/resolv.conf */
+	unsigned dns_avoid_s;		/* [dns] avoid: a failed target */
+	int dns_prefer_v4;		/* [dns] prefer = ipv4 */
 	unsigned max_call_s;		/* longest call, seconds; 0: none */
 	struct config_route *routes;
 	size_t n_routes;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sbc/dns.h"
 #include "sbc/tmr.h"
 #include "sbc/tp.h"
 #include "sbc/tsx.h"
@@ -32,7 +33,8 @@ struct core_route {
 	const char *from_realm;
 	const char *user_prefix;	/* NULL: any */
 	const char *domain;		/* NULL: any */
-	const char *target;		/* sip: or sips: URI, numeric host */
+	const char *target;		/* sip: or sips: URI; a host name needs
+					   the resolver (core_cfg.dns) */
 	const char *target_realm;
 };
 
@@ -50,6 +52,8 @@ struct core_cfg {
 	unsigned no_route_status;	/* 404 or 403 */
 	unsigned max_call_ms;		/* 0: no limit */
 	unsigned ack_wait_ms;		/* for the ACK of a 2xx: 64*T1 */
+	struct dns *dns;		/* RFC 3263; NULL: numeric hosts only */
+	unsigned avoid_s;		/* a failed next hop is tried last */
 };
 
 struct core;

@@ -749,7 +749,7 @@ static int b_failover(struct call *k)
 		return 0;
 	log_info("core: trying the next target of route '%s'",
 		 k->route->name);
-	core__target_failed(k->core, &k->targets[k->cur_target]);
+	core__target_failed(k->core, k);
 	k->cur_target++;
 	if (k->b_invite) {
 		tsx_unref(k->b_invite);
@@ -758,6 +758,40 @@ static int b_failover(struct call *k)
 	k->core->stats.failovers++;
 	b_next(k, 503, STR("Next Hop Unreachable"));
 	return 1;
+}
+
+static const enum tp_proto dns_to_tp[DNS_TP_COUNT] = {
+	[DNS_TP_UDP] = TP_UDP,
+	[DNS_TP_TCP] = TP_TCP,
+	[DNS_TP_TLS] = TP_TLS,
+};
+
+/* The route's target resolved (RFC 3263 4): try the targets in order. */
+static void b_resolved(int err, const struct dns_target *t, size_t n,
+		       void *arg)
+{
+	struct call *k = arg;
+
+	k->dnsq = NULL;
+	if (k->state == CALL_SETUP && !k->cancelled) {
+		for (size_t i = 0; i < n && k->n_targets < CALL_MAX_TARGETS;
+		     i++) {
+			struct tp_dest *d = &k->targets[k->n_targets];
+
+			memset(d, 0, sizeof(*d));
+			d->proto = dns_to_tp[t[i].tp];
+			d->addr = t[i].addr;
+			k->dtargets[k->n_targets++] = t[i];
+		}
+		if (err < 0 || n == 0)
+			log_info("core: route '%s': %s resolves to nothing: %s",
+				 k->route->name, k->route->target,
+				 strerror(err < 0 ? -err : ENOENT));
+		b_next(k, err == -ETIMEDOUT ? 504 : 503,
+		       n ? STR("Next Hop Unreachable")
+			 : STR("Next Hop Not Found"));
+	}
+	call_unref(k);
 }
 
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
@@ -822,9 +856,20 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 	b->realm = r->target_realm;
 	rnd_token(k->b_from_tag, sizeof(k->b_from_tag));
 	rnd_token(k->b_call_id, sizeof(k->b_call_id));
-	if (core__uri_dest(str_cstr(r->target), TP_UDP, &k->targets[0]) == 0)
+	if (core__uri_dest(str_cstr(r->target), TP_UDP, &k->targets[0]) == 0) {
 		k->n_targets = 1;
-	b_next(k, 503, STR("Next Hop Unreachable"));
+		b_next(k, 503, STR("Next Hop Unreachable"));
+		return;
+	}
+	/* RFC 3263: a host name is resolved into an ordered target list;
+	 * the query holds a reference to the call. */
+	call_ref(k);
+	if (!c->cfg->dns ||
+	    dns_sip_resolve(c->cfg->dns, r->target, DNS_TP_ALL, b_resolved, k,
+			    &k->dnsq) < 0) {
+		call_unref(k);
+		b_next(k, 503, STR("Next Hop Unreachable"));
+	}
 }
 
 static const struct tsx_client_cb relay_cb;
@@ -1114,6 +1159,8 @@ void call__free_all(struct core *c)
 		struct call *k = c->calls;
 
 		c->calls = k->next;
+		if (k->dnsq)
+			dns_sip_cancel(k->dnsq);
 		for (int i = 0; i < 2; i++) {
 			dlg_free(k->leg[i].dlg);
 			if (k->leg[i].conn)

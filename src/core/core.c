@@ -162,13 +162,17 @@ void core__answer(struct core *c, struct tsx *st, unsigned status,
 	buf_free(&b);
 }
 
-void core__target_failed(struct core *c, const struct tp_dest *d)
+void core__target_failed(struct core *c, const struct call *k)
 {
+	const struct tp_dest *d = &k->targets[k->cur_target];
 	char a[64];
 
-	(void)c;
 	log_info("core: next hop %s failed",
 		 tp_addr_fmt((const struct sockaddr *)&d->addr, a, sizeof(a)));
+	if (c->cfg->dns && c->cfg->avoid_s && k->dnsq == NULL &&
+	    k->dtargets[k->cur_target].host[0])
+		dns_target_failed(c->cfg->dns, &k->dtargets[k->cur_target],
+				  c->cfg->avoid_s);
 }
 
 uint64_t core__dialog_hash(struct str call_id, struct str tag)
@@ -349,13 +353,14 @@ int core_new(const struct core_cfg *cfg, struct tp *tp,
 
 		rc = core__uri_dest(str_cstr(cfg->routes[i].target), TP_UDP,
 				    &d);
+		if (rc == -EHOSTUNREACH && cfg->dns)
+			rc = 0;	/* the resolver finds it per call */
 		if (rc < 0) {
 			snprintf(err, errlen,
 				 "route '%s': target %s: %s", cfg->routes[i].name,
 				 cfg->routes[i].target,
 				 rc == -EHOSTUNREACH
-					 ? "host names need the RFC 3263 "
-					   "resolver; use an IP address"
+					 ? "a host name, but no resolver"
 					 : "not a usable sip: URI");
 			return -EINVAL;
 		}

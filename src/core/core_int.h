@@ -93,6 +93,8 @@ struct call {
 	unsigned counted_active : 1;
 	const struct core_route *route;
 	struct tp_dest targets[CALL_MAX_TARGETS];	/* leg B, in order */
+	struct dns_target dtargets[CALL_MAX_TARGETS];	/* as resolved */
+	struct dns_sip_query *dnsq;	/* resolving the route's target */
 	unsigned n_targets;
 	unsigned cur_target;
 	char b_from_tag[CORE_TAG_LEN + 1];
@@ -126,7 +128,7 @@ void core__answer(struct core *c, struct tsx *st, unsigned status,
 		  struct str reason, const char *to_tag);
 uint64_t core__dialog_hash(struct str call_id, struct str tag);
 /* A next hop failed: avoid it for a while (RFC 3263 4.3). */
-void core__target_failed(struct core *c, const struct tp_dest *d);
+void core__target_failed(struct core *c, const struct call *k);
 
 /* call.c */
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,

@@ -24,6 +24,7 @@ enum section {
 	SECTION_GENERAL,
 	SECTION_SIP,
 	SECTION_TRANSPORT,
+	SECTION_DNS,
 	SECTION_LISTENER,
 	SECTION_ROUTE,
 	SECTION_REALM,
@@ -34,6 +35,7 @@ static const char *const section_names[] = {
 	[SECTION_GENERAL] = "general",
 	[SECTION_SIP] = "sip",
 	[SECTION_TRANSPORT] = "transport",
+	[SECTION_DNS] = "dns",
 	[SECTION_LISTENER] = "listener",
 	[SECTION_ROUTE] = "route",
 	[SECTION_REALM] = "realm",
@@ -57,6 +59,7 @@ enum key_type {
 	KEY_PORT,
 	KEY_URI,	/* a sip: or sips: URI, malloc'd */
 	KEY_STRING,	/* any non-empty text, malloc'd */
+	KEY_FAMILY,	/* ipv4 or ipv6: 1 for ipv4 */
 };
 
 /*
@@ -109,6 +112,10 @@ static const struct key keys[] = {
 	  CFG(transport.frame.max_hdr), 1024, 1 << 20, 1 },
 	{ SECTION_TRANSPORT, "max_body_size", KEY_UINT,
 	  CFG(transport.frame.max_body), 0, 16 << 20, 1 },
+	{ SECTION_DNS, "servers", KEY_STRING, CFG(dns_servers), 0, 0, 0 },
+	/* RFC 3263 4.3: how long a target that failed is tried last. */
+	{ SECTION_DNS, "avoid", KEY_UINT, CFG(dns_avoid_s), 0, 86400, 1 },
+	{ SECTION_DNS, "prefer", KEY_FAMILY, CFG(dns_prefer_v4), 0, 0, 0 },
 	{ SECTION_LISTENER, "realm", KEY_NAME, LSN(realm), 0, 0, 0 },
 	{ SECTION_LISTENER, "transport", KEY_TRANSPORT, LSN(transport), 0, 0, 0 },
 	{ SECTION_LISTENER, "address", KEY_ADDRESS, LSN(address), 0, 0, 0 },
@@ -395,7 +402,7 @@ static int config_section(struct parser *p, struct str s)
 	if (sec == SECTION_NONE)
 		return config_fail(p, p->line,
 				   "unknown section [%.*s] (expected [general], "
-				   "[sip], [transport], [listener NAME], "
+				   "[sip], [transport], [dns], [listener NAME], "
 				   "[route NAME] or [realm NAME])",
 				   STR_FMT(s));
 	if (!section_named(sec)) {
@@ -585,6 +592,14 @@ static int config_set(struct parser *p, const struct key *k, char *base,
 		free(*(char **)f);
 		*(char **)f = strndup(v.p, v.len);
 		return *(char **)f ? 0 : -ENOMEM;
+	case KEY_FAMILY:
+		if (!str_eq(v, STR("ipv4")) && !str_eq(v, STR("ipv6")))
+			return config_fail(p, p->line,
+					   "bad %s '%.*s' (expected ipv4 or "
+					   "ipv6)",
+					   k->name, STR_FMT(v));
+		*(int *)f = str_eq(v, STR("ipv4"));
+		return 0;
 	case KEY_PORT:
 		if (str_to_u64(v, 65535, &n) < 0 || n == 0)
 			return config_fail(p, p->line,
@@ -764,6 +779,7 @@ int config_parse(struct config *c, const char *name, const char *text,
 	memset(c, 0, sizeof(*c));
 	c->log_level = LOG_LVL_INFO;
 	c->no_route_status = 404;
+	c->dns_avoid_s = 60;
 	tsx_cfg_default(&c->sip);
 	tp_cfg_default(&c->transport);
 	if (errlen > 0)
@@ -880,6 +896,8 @@ void config_free(struct config *c)
 	c->routes = NULL;
 	c->realms = NULL;
 	c->n_routes = c->n_realms = 0;
+	free(c->dns_servers);
+	c->dns_servers = NULL;
 	free(c->database);
 	free(c->listeners);
 	c->database = NULL;

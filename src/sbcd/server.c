@@ -41,6 +41,9 @@ struct server {
 	struct tp *tp;
 	struct tsx_layer *tsx;
 	struct core *core;
+	struct dns *dns;
+	const char **dns_servers;	/* NULL-terminated, into dns_buf */
+	char *dns_buf;
 	struct core_cfg core_cfg;
 	struct core_route *routes;
 	struct core_realm *realms;
@@ -233,6 +236,35 @@ static int server_listen(struct server *s, const struct config_listener *cl)
 	return 0;
 }
 
+/* The resolver, with the servers of [dns] or those of resolv.conf. */
+static int server_dns(struct server *s, const struct config *c)
+{
+	struct dns_cfg dc = { 0 };
+	size_t n = 0;
+	int rc;
+
+	if (c->dns_servers) {
+		char *save = NULL, *tok;
+
+		s->dns_buf = strdup(c->dns_servers);
+		s->dns_servers = calloc(DNS_MAX_SERVERS + 1,
+					sizeof(*s->dns_servers));
+		if (!s->dns_buf || !s->dns_servers)
+			return -ENOMEM;
+		for (tok = strtok_r(s->dns_buf, ", \t", &save);
+		     tok && n < DNS_MAX_SERVERS;
+		     tok = strtok_r(NULL, ", \t", &save))
+			s->dns_servers[n++] = tok;
+		dc.servers = s->dns_servers;
+	}
+	dc.af_pref = c->dns_prefer_v4 ? DNS_AF_PREFER_V4 : DNS_AF_PREFER_V6;
+	rc = dns_new(s->loop, &dc, &s->dns);
+	if (rc < 0)
+		log_warn("no DNS resolver (%s): routes need IP addresses",
+			 strerror(-rc));
+	return 0;
+}
+
 /* The core's view of the routes and realms of the configuration. */
 static int server_core_cfg(struct server *s, const struct config *c)
 {
@@ -265,6 +297,8 @@ static int server_core_cfg(struct server *s, const struct config *c)
 		.no_route_status = c->no_route_status,
 		.max_call_ms = c->max_call_s * 1000,
 		.ack_wait_ms = 64 * c->sip.t1,
+		.dns = s->dns,
+		.avoid_s = c->dns_avoid_s,
 	};
 	return 0;
 }
@@ -293,7 +327,9 @@ int server_start(uv_loop_t *loop, const struct config *c,
 		log_err("cannot start the transports: %s", strerror(-rc));
 		return rc;
 	}
-	rc = server_core_cfg(s, c);
+	rc = server_dns(s, c);
+	if (rc == 0)
+		rc = server_core_cfg(s, c);
 	if (rc == 0)
 		rc = core_new(&s->core_cfg, s->tp, &s->tmr, &s->core, err,
 			      sizeof(err));
@@ -334,12 +370,17 @@ void server_stop(struct server *s)
 	if (s->core) {
 		core_stats_get(s->core, &cs);
 		log_info("calls: %lu total, %lu active, %lu answered, "
-			 "%lu failed, %lu without route; %lu in-dialog "
+			 "%lu failed, %lu without route, %lu failovers; %lu "
 			 "requests relayed, %lu answered by sbc",
 			 cs.calls_total, cs.calls_active, cs.calls_answered,
-			 cs.calls_failed, cs.no_route, cs.relayed, cs.local);
+			 cs.calls_failed, cs.no_route, cs.failovers,
+			 cs.relayed, cs.local);
 		core_free(s->core);
 	}
+	if (s->dns)
+		dns_close(s->dns);
+	free(s->dns_servers);
+	free(s->dns_buf);
 	if (s->tsx) {
 		tsx_layer_stats(s->tsx, &ts);
 		log_info("transactions: %lu created, %lu alive, "
