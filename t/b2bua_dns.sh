@@ -139,6 +139,8 @@ fi
 # Two failovers for the first call, none for the second: the avoid list.
 check "two failovers in all: the second call avoided both failed targets" \
 	sbcd_log_has 'calls: 2 total, 0 active, 2 answered, 0 failed, 0 without route, 2 failovers'
+check "the resolver's counters show queries and cache hits" \
+	sbcd_log_has 'dns: 2 resolutions, [1-9][0-9]* queries, [1-9][0-9]* cache hits'
 if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$sbcd_log"; then
 	not_ok "no sanitizer report in the log"
 else

@@ -377,8 +377,17 @@ void server_stop(struct server *s)
 			 cs.relayed, cs.local);
 		core_free(s->core);
 	}
-	if (s->dns)
+	if (s->dns) {
+		struct dns_stats ds;
+
+		dns_stats_get(s->dns, &ds);
+		log_info("dns: %lu resolutions, %lu queries, %lu cache hits "
+			 "(%lu negative), %lu merged, %lu failures, "
+			 "%lu timeouts",
+			 ds.resolutions, ds.queries, ds.cache_hits, ds.neg_hits,
+			 ds.merged, ds.failures, ds.timeouts);
 		dns_close(s->dns);
+	}
 	free(s->dns_servers);
 	free(s->dns_buf);
 	if (s->tsx) {
