@@ -364,7 +364,25 @@ static void a_final(struct call *k, unsigned status, struct str reason)
 	k->a_invite = NULL;
 }
 
-static int b_failover(struct call *k);
+static int b_failover(struct call *k, unsigned retry_after);
+
+/* RFC 3261 20.33: the seconds of a Retry-After, or 0. */
+static unsigned retry_after(const struct sip_msg *m)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_RETRY_AFTER);
+	struct str v;
+	size_t n = 0;
+	uint64_t s;
+
+	if (!h)
+		return 0;
+	v = str_trim(h->value);
+	while (n < v.len && v.p[n] >= '0' && v.p[n] <= '9')
+		n++;
+	if (str_to_u64(str_make(v.p, n), 86400, &s) < 0)
+		return 0;
+	return (unsigned)s;
+}
 
 /* A 2xx from a B dialog that is not the call's: ACK it and BYE it. */
 static void b_extra_2xx(struct call *k, const struct sip_msg *rsp)
@@ -570,7 +588,8 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 		return;
 	}
 	b->invite_pending = 0;
-	if (rsp->status == 503 && ct == k->b_invite && b_failover(k))
+	if (rsp->status == 503 && ct == k->b_invite &&
+	    b_failover(k, retry_after(rsp)))
 		return;
 	relay_response(k, k->a_invite, LEG_A, rsp);
 	tsx_unref(k->a_invite);
@@ -587,7 +606,7 @@ static void b_invite_failed(struct tsx *ct, enum tsx_fail why, int err,
 	k->leg[LEG_B].invite_pending = 0;
 	if (k->state != CALL_SETUP || ct != k->b_invite)
 		return;
-	if (why != TSX_FAIL_TIMER_C && b_failover(k))
+	if (why != TSX_FAIL_TIMER_C && b_failover(k, 0))
 		return;
 	if (why == TSX_FAIL_TRANSPORT)
 		a_final(k, 503, STR("Next Hop Unreachable"));
@@ -742,14 +761,16 @@ static void b_next(struct call *k, unsigned status, struct str reason)
  * exists moves the INVITE to the next target, when there is one; the
  * target that failed is avoided for a while.
  */
-static int b_failover(struct call *k)
+static int b_failover(struct call *k, unsigned retry_after)
 {
-	if (k->state != CALL_SETUP || k->cancelled || k->leg[LEG_B].dlg ||
-	    k->cur_target + 1 >= k->n_targets)
+	if (k->state != CALL_SETUP || k->cancelled || k->leg[LEG_B].dlg)
+		return 0;
+	if (k->cur_target < k->n_targets)
+		core__target_failed(k->core, k, retry_after);
+	if (k->cur_target + 1 >= k->n_targets)
 		return 0;
 	log_info("core: trying the next target of route '%s'",
 		 k->route->name);
-	core__target_failed(k->core, k);
 	k->cur_target++;
 	if (k->b_invite) {
 		tsx_unref(k->b_invite);

@@ -162,17 +162,21 @@ void core__answer(struct core *c, struct tsx *st, unsigned status,
 	buf_free(&b);
 }
 
-void core__target_failed(struct core *c, const struct call *k)
+void core__target_failed(struct core *c, const struct call *k,
+			 unsigned seconds)
 {
 	const struct tp_dest *d = &k->targets[k->cur_target];
 	char a[64];
 
 	log_info("core: next hop %s failed",
 		 tp_addr_fmt((const struct sockaddr *)&d->addr, a, sizeof(a)));
-	if (c->cfg->dns && c->cfg->avoid_s && k->dnsq == NULL &&
+	if (!seconds)
+		seconds = c->cfg->avoid_s;
+	/* RFC 3263 4.3, and RFC 3261 21.5.4 for a 503's Retry-After. */
+	if (c->cfg->dns && seconds && k->dnsq == NULL &&
 	    k->dtargets[k->cur_target].host[0])
 		dns_target_failed(c->cfg->dns, &k->dtargets[k->cur_target],
-				  c->cfg->avoid_s);
+				  seconds);
 }
 
 uint64_t core__dialog_hash(struct str call_id, struct str tag)

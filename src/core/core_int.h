@@ -128,7 +128,9 @@ void core__answer(struct core *c, struct tsx *st, unsigned status,
 		  struct str reason, const char *to_tag);
 uint64_t core__dialog_hash(struct str call_id, struct str tag);
 /* A next hop failed: avoid it for a while (RFC 3263 4.3). */
-void core__target_failed(struct core *c, const struct call *k);
+/* seconds 0: the configured avoid time (Retry-After gives one). */
+void core__target_failed(struct core *c, const struct call *k,
+			 unsigned seconds);
 
 /* call.c */
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
