@@ -23,6 +23,10 @@ Dialogs, on each side, from what it received (RFC 3261 12, 17):
     responses the reverse, and the peer's tag never changes in a dialog;
   - CSeq: new requests from the peer grow; an ACK or CANCEL has the
     number of an INVITE;
+  - with --forks the peer may answer an INVITE from several early
+    dialogs (RFC 3261 12.1, 13.2.2.4): provisional responses may carry
+    any To tag, a side may have sent several tags of its own, and CSeq
+    grows within each dialog (by this side's tag);
   - branch: a CANCEL, and the ACK of a non-2xx final response, has the
     INVITE's branch; the ACK of a 2xx has another one;
   - Route: in-dialog requests carry the route set this side built with
@@ -339,14 +343,25 @@ def rr_list(m):
     return [uri_of(v) for v in m.all("record-route")]
 
 
-def check_dialogs(rep, name, msgs):
+def own_tags(msgs):
+    """Every tag a side sent as its own (forks: one per early dialog)."""
+    return {m.from_tag if m.is_request else m.to_tag for m in msgs
+            if m.direction == "sent"} - {None}
+
+
+def check_dialogs(rep, name, msgs, forks=False):
     """RFC 3261 12 and 17 rules on what one side received."""
     tag_err, cseq_err, br_err, route_err, ruri_err = [], [], [], [], []
     for call_id, ms in dialogs(msgs).items():
         mine = own_tag(ms)
+        mine_all = own_tags(ms) if forks else {mine}
         peer = None
         for m in ms:
             if m.direction != "received":
+                continue
+            if (forks and not m.is_request and m.cseq_method == "INVITE"
+                    and m.status < 200):
+                # Each fork's provisional response: an early dialog.
                 continue
             t = m.from_tag if m.is_request else m.to_tag
             if t and peer is None:
@@ -354,7 +369,7 @@ def check_dialogs(rep, name, msgs):
             if t and t != peer:
                 tag_err.append("%s: peer tag %s, was %s" % (m.what(), t, peer))
             t2 = m.to_tag if m.is_request else m.from_tag
-            if t2 and mine and t2 != mine:
+            if t2 and mine and t2 not in mine_all:
                 tag_err.append("%s: own tag %s, expected %s" %
                                (m.what(), t2, mine))
             if not m.is_request and not m.from_tag:
@@ -380,7 +395,7 @@ def check_dialogs(rep, name, msgs):
             elif m.is_request and m.method == "INVITE":
                 received_invites.setdefault(m.cseq, m)
         route_set = rr_uac if rr_uac else (rr_uas or [])
-        seen, last = set(), None
+        seen, last, last_by = set(), None, {}
         for m in ms:
             if m.direction != "received" or not m.is_request:
                 continue
@@ -393,10 +408,13 @@ def check_dialogs(rep, name, msgs):
                     cseq_err.append("%s: CSeq %s matches no INVITE" %
                                     (m.what(), m.cseq))
             elif not retrans:
+                if forks and m.to_tag is not None:
+                    last = last_by.get(m.to_tag, last_by.get(None))
                 if last is not None and (m.cseq is None or m.cseq <= last):
                     cseq_err.append("%s: CSeq %s after %s" %
                                     (m.what(), m.cseq, last))
                 last = m.cseq
+                last_by[m.to_tag] = m.cseq
             non2xx_ack = (m.method == "ACK" and
                           finals.get(m.cseq, 200) >= 300)
             if m.method == "CANCEL" or non2xx_ack:
@@ -555,6 +573,7 @@ def main():
     ap.add_argument("--max-forwards", action="store_true")
     ap.add_argument("--same-bodies", action="store_true")
     ap.add_argument("--headers-only", action="store_true")
+    ap.add_argument("--forks", action="store_true")
     try:
         args = ap.parse_args()
     except SystemExit:
@@ -574,7 +593,7 @@ def main():
     check_leaks(rep, names[1], b, names[0], a, args.headers_only,
                 args.sbc_b)
     for name, msgs in ((names[0], a), (names[1], b)):
-        check_dialogs(rep, name, msgs)
+        check_dialogs(rep, name, msgs, args.forks)
     if args.sbc_a:
         check_sbc(rep, names[0], a, args.sbc_a)
     if args.sbc_b:
