@@ -1,0 +1,85 @@
+#!/bin/sh
+# The call timers of the session core, with SIPp on both sides: with
+# [sip] timer_c = 1, a callee that only rings is cancelled by sbcd and
+# the caller gets 408 (RFC 3261 16.6 step 11); with max_call_duration =
+# 1, an answered call is ended by sbcd with a BYE to each side.  Speaks
+# TAP.
+. "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
+
+[ -n "$SIPP" ] || skip_all "sipp not installed"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 needed for free_port"
+
+b2b=$top_srcdir/t/sipp/b2b
+port=$(free_port 127.0.0.1 127.0.0.2) || bail_out "no free port"
+callee_port=$(free_port 127.0.0.3) || bail_out "no free port"
+cat >"$tmp/sbc.conf" <<CONF
+[general]
+database = $tmp/sbc.db
+max_call_duration = 1
+[sip]
+t1 = 50
+timer_c = 1
+[listener ext]
+realm = external
+address = 127.0.0.1
+port = $port
+[listener int]
+realm = internal
+address = 127.0.0.2
+port = $port
+[route to-inside]
+from_realm = external
+target = sip:127.0.0.3:$callee_port
+target_realm = internal
+CONF
+
+if ! start_sbcd "$tmp/sbc.conf"; then
+	not_ok "sbcd starts"
+	finish
+fi
+ok "sbcd starts"
+
+# pair LABEL UAC UAS: one call; both SIPp must end as scripted.
+pair() {
+	timeout 30 "$SIPP" -sf "$b2b/$3.xml" -i 127.0.0.3 -p "$callee_port" \
+		-m 1 -nostdin -timeout 20 -timeout_error \
+		</dev/null >"$tmp/$3.out" 2>&1 &
+	_callee=$!
+	sleep 0.3
+	timeout 30 "$SIPP" -sf "$b2b/$2.xml" -i 127.0.0.1 \
+		-p "$(free_port 127.0.0.1)" -m 1 -s 1001 -nostdin -timeout 20 \
+		-timeout_error 127.0.0.1:"$port" </dev/null \
+		>"$tmp/$2.out" 2>&1
+	_rc=$?
+	wait "$_callee"
+	_erc=$?
+	if [ $_rc -eq 0 ] && [ $_erc -eq 0 ]; then
+		ok "$1"
+	else
+		not_ok "$1" "caller $_rc, callee $_erc" \
+			"$(tail -n 15 "$tmp/$2.out")" "$(tail -n 15 "$tmp/$3.out")"
+	fi
+}
+
+pair "no answer: sbcd cancels the callee and answers the caller 408" \
+	noanswer_uac cancel_uas
+pair "maximum duration: sbcd sends BYE to both sides" \
+	calleebye_uac basic_uas
+check "sbcd says why it ended the call" \
+	sbcd_log_has 'call reached the maximum duration'
+
+# Timer D of the 408 on leg A and of the 487 on leg B: 32 s at least.
+sleep 1
+if stop_sbcd; then
+	ok "SIGTERM stops sbcd with exit status 0"
+else
+	not_ok "SIGTERM stops sbcd with exit status 0"
+fi
+check "both calls counted, one answered, none left active" \
+	sbcd_log_has 'calls: 2 total, 0 active, 1 answered, 1 failed'
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$sbcd_log"; then
+	not_ok "no sanitizer report in the log"
+else
+	ok "no sanitizer report in the log"
+fi
+finish
