@@ -8,9 +8,7 @@
 # Speaks TAP.
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
-UNBOUND=$(command -v unbound 2>/dev/null ||
-	{ [ -x /usr/sbin/unbound ] && echo /usr/sbin/unbound; })
-[ -n "$UNBOUND" ] || skip_all "unbound not installed (Debian package unbound)"
+[ -n "$(unbound_path)" ] || skip_all "unbound not installed (Debian package unbound)"
 [ -n "$SIPP" ] || skip_all "sipp not installed"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 needed for free_port"
 
@@ -21,49 +19,15 @@ dead_port=$(free_port 127.0.0.5) || bail_out "no free port"
 busy_port=$(free_port 127.0.0.3) || bail_out "no free port"
 good_port=$(free_port 127.0.0.3) || bail_out "no free port"
 [ "$busy_port" != "$good_port" ] || good_port=$((busy_port + 1))
-unbound_pid=
-
-cleanup() {
-	[ -n "$unbound_pid" ] && kill -KILL "$unbound_pid" 2>/dev/null
-	lib_cleanup
-}
-trap cleanup EXIT
-
-cat >"$tmp/unbound.conf" <<CONF
-server:
-  interface: 127.0.0.1
-  port: $dns_port
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "$tmp"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  module-config: "iterator"
-  local-zone: "pbx.test." static
-  local-data: 'pbx.test. 300 IN SOA ns.pbx.test. host.pbx.test. 1 3600 600 86400 30'
-  local-data: '_sip._udp.pbx.test. 300 IN SRV 10 0 $dead_port dead.pbx.test.'
-  local-data: '_sip._udp.pbx.test. 300 IN SRV 20 0 $busy_port busy.pbx.test.'
-  local-data: '_sip._udp.pbx.test. 300 IN SRV 30 0 $good_port good.pbx.test.'
-  local-data: 'dead.pbx.test. 300 IN A 127.0.0.5'
-  local-data: 'busy.pbx.test. 300 IN A 127.0.0.3'
-  local-data: 'good.pbx.test. 300 IN A 127.0.0.3'
-remote-control:
-  control-enable: no
-CONF
-"$UNBOUND" -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
-unbound_pid=$!
-_i=0
-until grep -q 'start of service' "$tmp/unbound.log" 2>/dev/null; do
-	if ! kill -0 "$unbound_pid" 2>/dev/null || [ $_i -ge 100 ]; then
-		bail_out "unbound did not start: $(cat "$tmp/unbound.log")"
-	fi
-	lib_nap
-	_i=$((_i + 1))
-done
+start_unbound "$dns_port" pbx.test. <<EOF || bail_out "unbound did not start"
+local-data: 'pbx.test. 300 IN SOA ns.pbx.test. host.pbx.test. 1 3600 600 86400 30'
+local-data: '_sip._udp.pbx.test. 300 IN SRV 10 0 $dead_port dead.pbx.test.'
+local-data: '_sip._udp.pbx.test. 300 IN SRV 20 0 $busy_port busy.pbx.test.'
+local-data: '_sip._udp.pbx.test. 300 IN SRV 30 0 $good_port good.pbx.test.'
+local-data: 'dead.pbx.test. 300 IN A 127.0.0.5'
+local-data: 'busy.pbx.test. 300 IN A 127.0.0.3'
+local-data: 'good.pbx.test. 300 IN A 127.0.0.3'
+EOF
 
 cat >"$tmp/sbc.conf" <<CONF
 [general]

@@ -9,79 +9,31 @@
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
 CTL=$top_builddir/src/sbcctl/sbcctl
-UNBOUND=$(command -v unbound 2>/dev/null ||
-	{ [ -x /usr/sbin/unbound ] && echo /usr/sbin/unbound; })
-[ -n "$UNBOUND" ] || skip_all "unbound not installed (Debian package unbound)"
+[ -n "$(unbound_path)" ] || skip_all "unbound not installed (Debian package unbound)"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 needed for free_port"
 
 port=$(free_port 127.0.0.1) || bail_out "no free port"
-unbound_pid=
 
-cleanup() {
-	if [ -n "$unbound_pid" ]; then
-		kill -TERM "$unbound_pid" 2>/dev/null
-		_i=0
-		while kill -0 "$unbound_pid" 2>/dev/null && [ $_i -lt 50 ]; do
-			lib_nap
-			_i=$((_i + 1))
-		done
-		kill -KILL "$unbound_pid" 2>/dev/null
-		wait "$unbound_pid" 2>/dev/null
-		unbound_pid=
-	fi
-	lib_cleanup
-}
-trap cleanup EXIT
-
-cat >"$tmp/unbound.conf" <<EOF
-server:
-  interface: 127.0.0.1
-  port: $port
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "$tmp"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  verbosity: 1
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  module-config: "iterator"
-  local-zone: "example.test." static
-  local-data: 'example.test. 300 IN SOA ns.example.test. host.example.test. 1 3600 600 86400 30'
-  local-data: 'example.test. 300 IN NAPTR 10 50 "s" "SIPS+D2T" "" _sips._tcp.example.test.'
-  local-data: 'example.test. 300 IN NAPTR 20 50 "s" "SIP+D2T" "" _sip._tcp.example.test.'
-  local-data: 'example.test. 300 IN NAPTR 30 50 "s" "SIP+D2U" "" _sip._udp.example.test.'
-  local-data: 'example.test. 300 IN NAPTR 5 50 "s" "SIP+D2S" "" _sip._sctp.example.test.'
-  local-data: '_sip._udp.example.test. 300 IN SRV 10 60 5060 a.example.test.'
-  local-data: '_sip._udp.example.test. 300 IN SRV 10 40 5070 b.example.test.'
-  local-data: '_sip._udp.example.test. 300 IN SRV 20 0 5080 c.example.test.'
-  local-data: '_sip._tcp.example.test. 300 IN SRV 10 0 5060 a.example.test.'
-  local-data: '_sips._tcp.example.test. 300 IN SRV 10 0 5061 a.example.test.'
-  local-data: 'a.example.test. 120 IN A 127.0.0.11'
-  local-data: 'a.example.test. 120 IN AAAA ::1'
-  local-data: 'b.example.test. 300 IN A 127.0.0.12'
-  local-data: 'c.example.test. 300 IN A 127.0.0.13'
-  local-data: 'nonaptr.example.test. 300 IN TXT "no NAPTR here"'
-  local-data: '_sip._tcp.nonaptr.example.test. 300 IN SRV 1 0 5090 b.example.test.'
-  local-data: 'plain.example.test. 200 IN A 127.0.0.14'
-  local-data: 'plain.example.test. 200 IN AAAA ::1'
-remote-control:
-  control-enable: no
+start_unbound "$port" example.test. <<'EOF' || bail_out "unbound did not start"
+local-data: 'example.test. 300 IN SOA ns.example.test. host.example.test. 1 3600 600 86400 30'
+local-data: 'example.test. 300 IN NAPTR 10 50 "s" "SIPS+D2T" "" _sips._tcp.example.test.'
+local-data: 'example.test. 300 IN NAPTR 20 50 "s" "SIP+D2T" "" _sip._tcp.example.test.'
+local-data: 'example.test. 300 IN NAPTR 30 50 "s" "SIP+D2U" "" _sip._udp.example.test.'
+local-data: 'example.test. 300 IN NAPTR 5 50 "s" "SIP+D2S" "" _sip._sctp.example.test.'
+local-data: '_sip._udp.example.test. 300 IN SRV 10 60 5060 a.example.test.'
+local-data: '_sip._udp.example.test. 300 IN SRV 10 40 5070 b.example.test.'
+local-data: '_sip._udp.example.test. 300 IN SRV 20 0 5080 c.example.test.'
+local-data: '_sip._tcp.example.test. 300 IN SRV 10 0 5060 a.example.test.'
+local-data: '_sips._tcp.example.test. 300 IN SRV 10 0 5061 a.example.test.'
+local-data: 'a.example.test. 120 IN A 127.0.0.11'
+local-data: 'a.example.test. 120 IN AAAA ::1'
+local-data: 'b.example.test. 300 IN A 127.0.0.12'
+local-data: 'c.example.test. 300 IN A 127.0.0.13'
+local-data: 'nonaptr.example.test. 300 IN TXT "no NAPTR here"'
+local-data: '_sip._tcp.nonaptr.example.test. 300 IN SRV 1 0 5090 b.example.test.'
+local-data: 'plain.example.test. 200 IN A 127.0.0.14'
+local-data: 'plain.example.test. 200 IN AAAA ::1'
 EOF
-
-"$UNBOUND" -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
-unbound_pid=$!
-_i=0
-until grep -q 'start of service' "$tmp/unbound.log" 2>/dev/null; do
-	if ! kill -0 "$unbound_pid" 2>/dev/null || [ $_i -ge 100 ]; then
-		diag "unbound did not start; its log:" "$(cat "$tmp/unbound.log")"
-		bail_out "unbound did not start"
-	fi
-	lib_nap
-	_i=$((_i + 1))
-done
 
 srv="--server 127.0.0.1:$port"
 

@@ -95,7 +95,20 @@ finish() {
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbc-test.XXXXXX") ||
 	bail_out "cannot make a temporary directory"
 
+unbound_pid=
+
 lib_cleanup() {
+	if [ -n "$unbound_pid" ]; then
+		kill -TERM "$unbound_pid" 2>/dev/null
+		_i=0
+		while kill -0 "$unbound_pid" 2>/dev/null && [ $_i -lt 50 ]; do
+			lib_nap
+			_i=$((_i + 1))
+		done
+		kill -KILL "$unbound_pid" 2>/dev/null
+		wait "$unbound_pid" 2>/dev/null
+		unbound_pid=
+	fi
 	if [ -n "$sbcd_pid" ] && kill -0 "$sbcd_pid" 2>/dev/null; then
 		kill -KILL "$sbcd_pid" 2>/dev/null
 		wait "$sbcd_pid" 2>/dev/null
@@ -149,6 +162,52 @@ EOF
 		# bind error when sbcd starts.
 		awk -v seed="$$" 'BEGIN { srand(seed); print 20000 + int(rand() * 40000) }'
 	fi
+}
+
+# unbound_path: the unbound binary, or nothing.
+unbound_path() {
+	command -v unbound 2>/dev/null ||
+		{ [ -x /usr/sbin/unbound ] && echo /usr/sbin/unbound; }
+}
+
+# start_unbound PORT ZONE: runs unbound on 127.0.0.1:PORT in the
+# foreground of a background job, serving the local-zone and local-data
+# lines of stdin for ZONE, and waits (at most 10 s) until it serves.
+# Sets unbound_pid; lib_cleanup stops it.
+start_unbound() {
+	{
+		cat <<CONF
+server:
+  interface: 127.0.0.1
+  port: $1
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$tmp"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  module-config: "iterator"
+  local-zone: "$2" static
+CONF
+		sed 's/^/  /'
+		printf 'remote-control:\n  control-enable: no\n'
+	} >"$tmp/unbound.conf"
+	"$(unbound_path)" -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
+	unbound_pid=$!
+	_i=0
+	until grep -q 'start of service' "$tmp/unbound.log" 2>/dev/null; do
+		if ! kill -0 "$unbound_pid" 2>/dev/null || [ $_i -ge 100 ]; then
+			diag "unbound did not start; its log:" \
+				"$(cat "$tmp/unbound.log")"
+			return 1
+		fi
+		lib_nap
+		_i=$((_i + 1))
+	done
 }
 
 # wait_for_log RE [SECONDS]: waits until the sbcd log matches the

@@ -22,6 +22,31 @@ static void call_ref(struct call *k)
 	k->refs++;
 }
 
+/* A new call in the core's list, with one reference, no dialogs yet. */
+static struct call *call_new(struct core *c, enum call_state state)
+{
+	struct call *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->core = c;
+	k->refs = 1;
+	k->state = state;
+	tmr_init(&k->max_timer);
+	tmr_init(&k->ack_timer);
+	rnd_token(k->a_tag, sizeof(k->a_tag));
+	for (int i = 0; i < 2; i++) {
+		k->leg[i].call = k;
+		k->leg[i].side = i;
+		buf_init(&k->leg[i].ack);
+	}
+	k->next = c->calls;
+	if (c->calls)
+		c->calls->prev = k;
+	c->calls = k;
+	return k;
+}
+
 static void leg_table_remove(struct core *c, struct leg *l)
 {
 	if (l->in_table) {
@@ -818,7 +843,7 @@ static void b_resolved(int err, const struct dns_target *t, size_t n,
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 		  const struct tp_src *src, const struct core_route *r)
 {
-	struct call *k = calloc(1, sizeof(*k));
+	struct call *k = call_new(c, CALL_SETUP);
 	struct leg *a, *b;
 	struct tp_dest d;
 
@@ -826,26 +851,11 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 		core__answer(c, st, 500, STR_NULL, NULL);
 		return;
 	}
-	k->core = c;
-	k->refs = 1;
-	k->state = CALL_SETUP;
-	tmr_init(&k->max_timer);
-	tmr_init(&k->ack_timer);
-	rnd_token(k->a_tag, sizeof(k->a_tag));
-	k->next = c->calls;
-	if (c->calls)
-		c->calls->prev = k;
-	c->calls = k;
 	c->stats.calls_total++;
 	c->stats.calls_active++;
 	k->counted_active = 1;
 	a = &k->leg[LEG_A];
 	b = &k->leg[LEG_B];
-	a->call = b->call = k;
-	a->side = LEG_A;
-	b->side = LEG_B;
-	buf_init(&a->ack);
-	buf_init(&b->ack);
 
 	/* Leg A: the dialog sbc's answers create, reached where the
 	 * request came from. */
@@ -906,7 +916,7 @@ static void relay_free(struct relay *r);
 void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
 		      const struct core_route *r)
 {
-	struct call *k = calloc(1, sizeof(*k));
+	struct call *k = call_new(c, CALL_DOWN);
 	struct relay *rl = calloc(1, sizeof(*rl));
 	char from_tag[CORE_TAG_LEN + 1], call_id[CORE_CALLID_LEN + 1];
 	struct tp_dest d;
@@ -915,25 +925,11 @@ void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
 	int rc;
 
 	if (!k || !rl) {
-		free(k);
+		if (k)
+			call_unref(k);
 		free(rl);
 		core__answer(c, st, 500, STR_NULL, NULL);
 		return;
-	}
-	k->core = c;
-	k->refs = 1;
-	k->state = CALL_DOWN;
-	tmr_init(&k->max_timer);
-	tmr_init(&k->ack_timer);
-	rnd_token(k->a_tag, sizeof(k->a_tag));
-	k->next = c->calls;
-	if (c->calls)
-		c->calls->prev = k;
-	c->calls = k;
-	for (int i = 0; i < 2; i++) {
-		k->leg[i].call = k;
-		k->leg[i].side = i;
-		buf_init(&k->leg[i].ack);
 	}
 	k->leg[LEG_B].realm = r->target_realm;
 	core__uri_dest(str_cstr(r->target), TP_UDP, &d);
