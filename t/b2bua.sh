@@ -63,15 +63,9 @@ port = $port
 realm = internal
 address = 127.0.0.2
 port = $port
-[route to-inside]
-from_realm = external
-target = sip:127.0.0.3:$callee_port
-target_realm = internal
-[route to-outside]
-from_realm = internal
-target = sip:127.0.0.1:$back_port
-target_realm = external
 CONF
+add_route "$tmp/sbc.db" to-inside external "sip:127.0.0.3:$callee_port" internal
+add_route "$tmp/sbc.db" to-outside internal "sip:127.0.0.1:$back_port" external
 
 # run_pair NAME UAC UAS CALLER_IP CALLEE_IP CALLEE_PORT DEST CALLS
 #          [CALLER_ARGS...]
@@ -116,30 +110,6 @@ run_pair() {
 		wait "$_callee"
 		callee_rc=$?
 	fi
-}
-
-# wait_bound ADDR PORT: waits (at most 5 s) until a UDP socket is bound
-# to ADDR:PORT, as the callee SIPp's is once it is ready; it reads
-# /proc/net/udp, which binding nothing itself cannot race with SIPp.
-wait_bound() {
-	python3 - "$1" "$2" <<'PY'
-import socket, sys, time
-addr = socket.inet_aton(sys.argv[1])
-if sys.byteorder == "little":
-    addr = addr[::-1]
-want = "%s:%04X" % (addr.hex().upper(), int(sys.argv[2]))
-end = time.monotonic() + 5
-while time.monotonic() < end:
-    try:
-        with open("/proc/net/udp") as f:
-            if any(line.split()[1] == want for line in list(f)[1:]):
-                sys.exit(0)
-    except OSError:
-        time.sleep(0.3)
-        sys.exit(0)
-    time.sleep(0.02)
-sys.exit(1)
-PY
 }
 
 # sipp_diag DIR WHO: what a failed SIPp said.

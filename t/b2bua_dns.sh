@@ -46,11 +46,8 @@ port = $port
 realm = internal
 address = 127.0.0.2
 port = $port
-[route to-pbx]
-from_realm = external
-target = sip:pbx.test
-target_realm = internal
 CONF
+add_route "$tmp/sbc.db" to-pbx external pbx.test internal
 
 if ! start_sbcd "$tmp/sbc.conf"; then
 	not_ok "sbcd starts with a route to a host name"

@@ -27,11 +27,8 @@ port = $port
 realm = internal
 address = 127.0.0.2
 port = $port
-[route to-inside]
-from_realm = external
-target = sip:127.0.0.3:$callee_port
-target_realm = internal
 CONF
+add_route "$tmp/sbc.db" to-inside external "sip:127.0.0.3:$callee_port" internal
 
 if ! start_sbcd "$tmp/sbc.conf"; then
 	not_ok "sbcd starts"

@@ -13,6 +13,8 @@
 #   sbcd       start_sbcd CONFIG [ARGS...], stop_sbcd, sbcd_log_has RE,
 #              wait_for_log RE [SECONDS]
 #   SIP        sip_udp ADDR PORT [SECONDS] (a message on stdin)
+#   routing    add_route DB NAME FROM_REALM URI REALM [ROUTE ARGS...]
+#   SIPp       wait_bound ADDR PORT (a UDP socket is bound there)
 #
 # Every wait is bounded; nothing here can hang a test run.  Only
 # 127.0.0.0/8 is used.
@@ -23,6 +25,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 SIPP=${SIPP-}
 SBCD=${SBCD:-$top_builddir/src/sbcd/sbcd}
+SBCCTL=${SBCCTL:-$top_builddir/src/sbcctl/sbcctl}
 
 tap_n=0
 tap_failed=0
@@ -272,6 +275,44 @@ stop_sbcd() {
 		return 1
 	fi
 	return 0
+}
+
+# wait_bound ADDR PORT: waits (at most 5 s) until a UDP socket is bound
+# to ADDR:PORT, as the callee SIPp's is once it is ready; it reads
+# /proc/net/udp, which binding nothing itself cannot race with SIPp.
+wait_bound() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+addr = socket.inet_aton(sys.argv[1])
+if sys.byteorder == "little":
+    addr = addr[::-1]
+want = "%s:%04X" % (addr.hex().upper(), int(sys.argv[2]))
+end = time.monotonic() + 5
+while time.monotonic() < end:
+    try:
+        with open("/proc/net/udp") as f:
+            if any(line.split()[1] == want for line in list(f)[1:]):
+                sys.exit(0)
+    except OSError:
+        time.sleep(0.3)
+        sys.exit(0)
+    time.sleep(0.02)
+sys.exit(1)
+PY
+}
+
+# add_route DB NAME FROM_REALM URI REALM [ROUTE ARGS...]: through
+# sbcctl, a trunk NAME in REALM at URI and a route NAME from FROM_REALM
+# to it (further arguments go to `sbcctl route add`).  Bails out on
+# failure: nothing after it could pass.
+add_route() {
+	_db=$1 _name=$2 _from=$3 _uri=$4 _realm=$5
+	shift 5
+	"$SBCCTL" -d "$_db" trunk add "$_name" --realm "$_realm" \
+		--uri "$_uri" >"$tmp/add_route.out" 2>&1 &&
+		"$SBCCTL" -d "$_db" route add "$_name" --from-realm "$_from" \
+			--to "$_name" "$@" >>"$tmp/add_route.out" 2>&1 ||
+		bail_out "add_route $_name: $(cat "$tmp/add_route.out")"
 }
 
 # sip_udp ADDR PORT [SECONDS]: sends the SIP message read from stdin to

@@ -43,6 +43,10 @@
 
 /* The database path used when [general] does not name one. */
 #define CONFIG_DEFAULT_DATABASE "var/sbc.db"
+/* The status socket used when [general] does not name one, in the
+ * directory of the database, and its permissions. */
+#define CONFIG_DEFAULT_STATUS_SOCKET "sbc.sock"
+#define CONFIG_DEFAULT_STATUS_MODE 0600
 /* The port used when a listener does not name one (RFC 3261 19.1.2):
  * 5060, or 5061 for TLS. */
 #define CONFIG_DEFAULT_PORT 5060
@@ -56,7 +60,7 @@ enum config_transport {
 	CONFIG_TP_TLS = TP_TLS,
 };
 
-/* Named sections ([listener NAME], [route NAME], [realm NAME]) all
+/* Named sections ([listener NAME], [realm NAME]) all
  * start with these two fields. */
 struct config_listener {
 	char name[CONFIG_NAME_MAX + 1];		/* from [listener NAME] */
@@ -72,20 +76,6 @@ struct config_listener {
 	int tls_verify_client;			/* TLS: mutual TLS */
 };
 
-/*
- * A static route: an out-of-dialog request from from_realm whose
- * Request-URI matches goes to target, sent from target_realm.  The
- * sections' order is their priority; the first match wins.
- */
-struct config_route {
-	char name[CONFIG_NAME_MAX + 1];		/* from [route NAME] */
-	unsigned line;
-	char from_realm[CONFIG_NAME_MAX + 1];
-	char *match_user_prefix;		/* NULL: any user */
-	char *match_domain;			/* NULL: any host */
-	char *target;				/* a sip: or sips: URI */
-	char target_realm[CONFIG_NAME_MAX + 1];
-};
 
 /* What sbc does to messages it sends into a realm. */
 struct config_realm {
@@ -102,14 +92,14 @@ struct config_realm {
 struct config {
 	enum log_level log_level;
 	char *database;
+	char *status_socket;		/* Unix socket of the status protocol */
+	unsigned status_socket_mode;	/* its permissions */
 	unsigned no_route_status;	/* 404 or 403 */
 	char *dns_servers;		/* [dns] servers, comma-separated;
 					   NULL: /etc/resolv.conf */
 	unsigned dns_avoid_s;		/* [dns] avoid: a failed target */
 	int dns_prefer_v4;		/* [dns] prefer = ipv4 */
 	unsigned max_call_s;		/* longest call, seconds; 0: none */
-	struct config_route *routes;
-	size_t n_routes;
 	struct config_realm *realms;
 	size_t n_realms;
 	struct config_listener *listeners;

@@ -13,8 +13,10 @@
  *
  * The core is the user of the transaction layer: sbcd passes
  * core_tsx_user() and the core to tsx_layer_new.  It answers OPTIONS
- * addressed to sbc itself, routes out-of-dialog requests by static
- * routes, and matches in-dialog requests to their call.
+ * addressed to sbc itself, routes out-of-dialog requests by the routes
+ * and trunks of the database, and matches in-dialog requests to their
+ * call.  Answered calls are written to the database through the store's
+ * writer thread, and every call attempt leaves a CDR.
  */
 #ifndef SBC_CORE_H
 #define SBC_CORE_H
@@ -23,20 +25,10 @@
 #include <stdint.h>
 
 #include "sbc/dns.h"
+#include "sbc/store.h"
 #include "sbc/tmr.h"
 #include "sbc/tp.h"
 #include "sbc/tsx.h"
-
-/* A static route (sbc.conf [route]); first match wins. */
-struct core_route {
-	const char *name;
-	const char *from_realm;
-	const char *user_prefix;	/* NULL: any */
-	const char *domain;		/* NULL: any */
-	const char *target;		/* sip: or sips: URI; a host name needs
-					   the resolver (core_cfg.dns) */
-	const char *target_realm;
-};
 
 /* The header policy of a realm (sbc.conf [realm]). */
 struct core_realm {
@@ -45,8 +37,6 @@ struct core_realm {
 };
 
 struct core_cfg {
-	const struct core_route *routes;
-	size_t n_routes;
 	const struct core_realm *realms;
 	size_t n_realms;
 	unsigned no_route_status;	/* 404 or 403 */
@@ -54,6 +44,7 @@ struct core_cfg {
 	unsigned ack_wait_ms;		/* for the ACK of a 2xx: 64*T1 */
 	struct dns *dns;		/* RFC 3263; NULL: numeric hosts only */
 	unsigned avoid_s;		/* a failed next hop is tried last */
+	struct store_writer *writer;	/* dialog rows and CDRs; NULL: none */
 };
 
 struct core;
@@ -64,12 +55,26 @@ const struct tsx_user *core_tsx_user(void);
 /*
  * Creates the core.  cfg and what it points to must outlive it.  The
  * transaction layer is attached afterwards with core_set_tsx, since it
- * needs the core as its user.  Returns 0 or a negative errno; -EINVAL
- * with a message in err for a route the core cannot use.
+ * needs the core as its user.  Returns 0 or a negative errno.
  */
 int core_new(const struct core_cfg *cfg, struct tp *tp,
-	     struct tmr_heap *tmr, struct core **out, char *err,
-	     size_t errlen);
+	     struct tmr_heap *tmr, struct core **out);
+
+/*
+ * The trunks and routes new calls use (store_routing_load); the core
+ * takes a reference.  Calls in progress keep the routing they started
+ * with.  Until it is set, no INVITE finds a route.
+ */
+void core_set_routing(struct core *c, struct store_routing *r);
+
+/*
+ * Rebuilds a confirmed call from its dialog row, so that its in-dialog
+ * requests are routed again after a restart.  now_ms is the wall clock.
+ * Returns 0; -ETIME for a call past the maximum duration (its row should
+ * be deleted); -ENOENT when no listener of its realms exists any more;
+ * -EINVAL for a row that does not make a dialog; -ENOMEM.
+ */
+int core_restore(struct core *c, const struct store_dialog *d, int64_t now_ms);
 void core_set_tsx(struct core *c, struct tsx_layer *tsx);
 
 /* Ends every call without sending anything and frees the core.  Call
@@ -85,7 +90,38 @@ struct core_stats {
 	unsigned long relayed;		/* in-dialog requests relayed */
 	unsigned long local;		/* requests sbc answered itself */
 	unsigned long failovers;	/* INVITEs moved to the next target */
+	/* Why calls failed or ended (each call counts once at most). */
+	unsigned long fail_rejected;	/* the callee answered 4xx-6xx */
+	unsigned long fail_cancelled;	/* the caller cancelled */
+	unsigned long fail_timeout;	/* no answer: Timer B or C */
+	unsigned long fail_unreachable;	/* no next hop answered */
+	unsigned long ended_no_ack;	/* the caller never ACKed the 2xx */
+	unsigned long ended_max_duration;
+	unsigned long restored;		/* calls loaded from the database */
+	unsigned long store_errors;	/* writes the store refused */
 };
+
+/* A live call as the status socket shows it. */
+struct core_call_info {
+	const char *id;			/* the call's token */
+	const char *state;		/* "setup" or "up" */
+	const char *route;		/* NULL for a restored call without one */
+	const char *from_realm;
+	const char *to_realm;
+	const char *to_trunk;		/* NULL: none */
+	const char *caller;		/* leg A's From address, no tag */
+	const char *callee;		/* leg A's To address, no tag */
+	const char *a_call_id;
+	const char *b_call_id;
+	int64_t started_ms;		/* Unix epoch */
+	int64_t answered_ms;		/* 0: not answered */
+	int restored;			/* loaded from the database */
+};
+
+typedef void (*core_call_cb)(void *arg, const struct core_call_info *i);
+
+/* Calls cb for every live call, most recent first. */
+void core_calls_foreach(struct core *c, core_call_cb cb, void *arg);
 
 void core_stats_get(const struct core *c, struct core_stats *s);
 

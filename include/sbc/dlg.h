@@ -111,6 +111,17 @@ int dlg_match_response(const struct dlg *d, const struct sip_msg *rsp);
 int dlg_print_request(struct buf *b, struct dlg *d, struct str method,
 		      uint32_t cseq, struct buf *next_hop);
 
+/*
+ * A confirmed dialog rebuilt from stored state, after a restart: the
+ * fields of in (its strings are copied), and the route set as
+ * route_set, one Route value per line as dlg_route_print wrote it.
+ * Returns 0, -EINVAL when a field is missing, or -ENOMEM.
+ */
+int dlg_restore(const struct dlg *in, const char *route_set, struct dlg **out);
+
+/* The route set, one value per line (no newline after the last). */
+void dlg_route_print(const struct dlg *d, struct buf *b);
+
 void dlg_free(struct dlg *d);
 
 #endif

@@ -12,6 +12,7 @@
 #define SBC_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 
@@ -57,5 +58,164 @@ int store_schema_latest(void);
  * -EIO.
  */
 int store_meta_get(struct store *s, const char *key, char *dst, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Routing state (db/002_admin.sql): what sbcd loads at start and on    */
+/* reload.  sbcctl edits it through store_admin.h.                      */
+
+struct store_trunk {
+	char *name;
+	char *realm;
+	char *uri;		/* sip: or sips: URI */
+	char *transport;	/* "udp", "tcp", "tls" or NULL: any */
+	unsigned max_calls;	/* 0: no limit */
+	unsigned max_cps;	/* 0: no limit */
+	int tls_verify;
+};
+
+struct store_route {
+	char *name;
+	int priority;
+	char *from_realm;	/* NULL: any */
+	char *from_trunk;	/* NULL: any */
+	char *user_prefix;	/* NULL: any */
+	char *domain;		/* NULL: any */
+	const struct store_trunk **targets;	/* in order, into trunks */
+	size_t n_targets;
+};
+
+struct store_acl {
+	long long id;
+	char *realm;
+	char *cidr;
+	int allow;
+	char *comment;
+};
+
+/* One consistent snapshot, read in one transaction; reference-counted
+ * so that calls set up under it keep it while a reload swaps it. */
+struct store_routing {
+	unsigned refs;
+	struct store_trunk *trunks;
+	size_t n_trunks;
+	struct store_route *routes;	/* by priority, then name */
+	size_t n_routes;
+	struct store_acl *acl;
+	size_t n_acl;
+};
+
+/* Reads the routing state.  Returns 0 and *out (one reference), or a
+ * negative errno. */
+int store_routing_load(struct store *s, struct store_routing **out);
+struct store_routing *store_routing_ref(struct store_routing *r);
+/* Drops a reference; r may be NULL. */
+void store_routing_unref(struct store_routing *r);
+const struct store_trunk *store_routing_trunk(const struct store_routing *r,
+					      const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Dialogs and CDRs.                                                    */
+
+/* One leg of a confirmed call; side 0 is leg A, side 1 leg B. */
+struct store_leg {
+	const char *realm;
+	const char *transport;		/* "udp", "tcp" or "tls" */
+	const char *peer;		/* "ip:port" or "[ip6]:port" */
+	const char *call_id;
+	const char *local_tag;
+	const char *remote_tag;
+	uint32_t local_cseq;
+	int64_t remote_cseq;		/* -1: none yet */
+	const char *local_uri;
+	const char *remote_uri;
+	const char *remote_target;
+	const char *route_set;		/* Route values, '\n' between them */
+	int secure;
+};
+
+struct store_dialog {
+	const char *id;			/* the call's token */
+	const char *route;
+	const char *caller;
+	const char *callee;
+	const char *from_trunk;
+	const char *to_trunk;
+	int64_t started_ms, answered_ms, updated_ms;
+	struct store_leg leg[2];
+};
+
+/* Called once per stored dialog; a non-zero return stops the walk and
+ * is returned by store_dialogs_load. */
+typedef int (*store_dialog_cb)(void *arg, const struct store_dialog *d);
+
+/* Reads every stored dialog.  Returns 0, the callback's non-zero
+ * value, or a negative errno. */
+int store_dialogs_load(struct store *s, store_dialog_cb cb, void *arg);
+
+/* Deletes a stored dialog now (not through the writer).  Returns 0 or a
+ * negative errno; a missing row is not an error. */
+int store_dialog_delete(struct store *s, const char *id);
+
+/* One call attempt, written when it ends. */
+struct store_cdr {
+	const char *call;
+	int64_t started_ms;
+	int64_t answered_ms;		/* 0: never answered */
+	int64_t ended_ms;
+	const char *caller;
+	const char *callee;
+	const char *a_call_id;
+	const char *b_call_id;
+	const char *from_realm;
+	const char *from_trunk;
+	const char *to_trunk;
+	const char *route;
+	unsigned status;
+	const char *reason;
+	const char *hangup;		/* "caller", "callee" or "sbc" */
+};
+
+/* ------------------------------------------------------------------ */
+/* The writer thread: dialog and CDR writes leave the event loop and are */
+/* applied by one thread on its own connection, in batched             */
+/* transactions.                                                       */
+
+struct store_writer;
+
+struct store_writer_stats {
+	unsigned long queued;		/* writes waiting now */
+	unsigned long queued_max;	/* the most that ever waited */
+	unsigned long written;		/* writes committed */
+	unsigned long batches;		/* transactions committed */
+	unsigned long errors;		/* writes that failed */
+	unsigned long dropped;		/* refused: the queue was full */
+	uint64_t last_batch_us;		/* time of the last transaction */
+	uint64_t max_batch_us;		/* the longest one */
+};
+
+/* The most writes that may wait; past it writes are dropped and
+ * counted, so that a stalled disk cannot eat the memory. */
+#define STORE_WRITER_QUEUE_MAX 100000
+
+/* Opens its own connection to the database at path and starts the
+ * thread.  Returns 0 or a negative errno with a message in err. */
+int store_writer_start(const char *path, struct store_writer **out,
+		       char *err, size_t errlen);
+
+/* Queue a write; the strings are copied.  They return 0, or -ENOMEM or
+ * -ENOSPC (queue full) when the write is dropped. */
+int store_writer_dialog_put(struct store_writer *w,
+			    const struct store_dialog *d);
+int store_writer_dialog_del(struct store_writer *w, const char *id);
+int store_writer_cdr(struct store_writer *w, const struct store_cdr *c);
+
+void store_writer_stats(struct store_writer *w, struct store_writer_stats *st);
+
+/* Applies every queued write, stops the thread and closes; w may be
+ * NULL. */
+void store_writer_stop(struct store_writer *w);
+
+/* Milliseconds since the Unix epoch, for the time columns. */
+int64_t store_now_ms(void);
 
 #endif

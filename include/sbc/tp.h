@@ -163,6 +163,15 @@ struct tp_lsn *tp_lsn_for(struct tp *tp, const struct tp_dest *d);
 int tp_send(struct tp *tp, const struct tp_dest *d, const void *p,
 	    size_t len);
 
+/*
+ * An observer of what leaves: called with the bytes of every message
+ * tp_send accepted, after it was sent or queued.  sbcd counts them by
+ * method and status for its status socket.  cb NULL removes it.
+ */
+typedef void(tp_sent_cb)(void *arg, const struct tp_dest *d, const void *p,
+			 size_t len);
+void tp_set_sent_cb(struct tp *tp, tp_sent_cb *cb, void *arg);
+
 void tp_conn_ref(struct tp_conn *c);
 void tp_conn_unref(struct tp_conn *c);
 /* Whether the connection is still usable for sending. */

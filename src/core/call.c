@@ -23,7 +23,7 @@ static void call_ref(struct call *k)
 }
 
 /* A new call in the core's list, with one reference, no dialogs yet. */
-static struct call *call_new(struct core *c, enum call_state state)
+struct call *call__new(struct core *c, enum call_state state)
 {
 	struct call *k = calloc(1, sizeof(*k));
 
@@ -35,6 +35,8 @@ static struct call *call_new(struct core *c, enum call_state state)
 	tmr_init(&k->max_timer);
 	tmr_init(&k->ack_timer);
 	rnd_token(k->a_tag, sizeof(k->a_tag));
+	rnd_token(k->id, sizeof(k->id));
+	k->started_ms = store_now_ms();
 	for (int i = 0; i < 2; i++) {
 		k->leg[i].call = k;
 		k->leg[i].side = i;
@@ -55,7 +57,7 @@ static void leg_table_remove(struct core *c, struct leg *l)
 	}
 }
 
-static void call_unref(struct call *k)
+void call__unref(struct call *k)
 {
 	struct core *c = k->core;
 
@@ -74,6 +76,8 @@ static void call_unref(struct call *k)
 	tmr_cancel(c->tmr, &k->ack_timer);
 	if (k->a_invite)
 		tsx_unref(k->a_invite);
+	store_routing_unref(k->routing);
+	free(k->restored_text);
 	if (k->prev)
 		k->prev->next = k->next;
 	else
@@ -98,7 +102,7 @@ struct leg *call__find_leg(struct core *c, struct str call_id, struct str tag)
 	return NULL;
 }
 
-static void leg_table_add(struct core *c, struct leg *l)
+void call__leg_table_add(struct core *c, struct leg *l)
 {
 	if (l->in_table || !l->dlg)
 		return;
@@ -109,14 +113,15 @@ static void leg_table_add(struct core *c, struct leg *l)
 }
 
 /* Fills in the leg's listener, Via sent-by and Contact. */
-static int leg_bind(struct core *c, struct leg *l, const struct tp_dest *d)
+int call__leg_bind(struct core *c, struct leg *l, const struct tp_dest *d)
 {
 	struct sockaddr_storage ss;
 	char a[64];
 
-	l->lsn = tp_lsn_for(c->tp, d);
+	l->lsn = d->lsn ? d->lsn : tp_lsn_for(c->tp, d);
 	if (!l->lsn)
 		return -ENOENT;
+	l->peer = d->addr;
 	l->proto = d->proto;
 	tp_lsn_addr(l->lsn, &ss);
 	tp_addr_fmt((struct sockaddr *)&ss, a, sizeof(a));
@@ -131,12 +136,21 @@ static void call_end_counters(struct call *k, int answered)
 {
 	struct core *c = k->core;
 
-	if (k->counted_active) {
-		c->stats.calls_active--;
-		k->counted_active = 0;
-		if (!answered)
-			c->stats.calls_failed++;
-	}
+	if (!k->counted_active)
+		return;
+	c->stats.calls_active--;
+	k->counted_active = 0;
+	if (answered)
+		return;
+	c->stats.calls_failed++;
+	if (k->cancelled)
+		c->stats.fail_cancelled++;
+	else if (k->rejected)
+		c->stats.fail_rejected++;
+	else if (k->status == 408)
+		c->stats.fail_timeout++;
+	else
+		c->stats.fail_unreachable++;
 }
 
 /* The call is over: its dialogs stop matching, its timers stop.  The
@@ -146,6 +160,7 @@ static void call_down(struct call *k)
 {
 	if (k->state == CALL_DOWN)
 		return;
+	call__store_end(k);
 	call_end_counters(k, k->state == CALL_UP);
 	k->state = CALL_DOWN;
 	leg_table_remove(k->core, &k->leg[LEG_A]);
@@ -153,7 +168,7 @@ static void call_down(struct call *k)
 	tmr_cancel(k->core->tmr, &k->max_timer);
 	tmr_cancel(k->core->tmr, &k->ack_timer);
 	/* The reference of a live call; transactions may hold more. */
-	call_unref(k);
+	call__unref(k);
 }
 
 /* Via, Max-Forwards and Contact of a request sbc sends on a leg. */
@@ -248,6 +263,8 @@ static void relay_response_tag(struct call *k, struct tsx *st, int to,
 	rc = b.err ? b.err : tsx_respond(st, status, b.p, b.len);
 	if (rc < 0)
 		log_debug("core: cannot relay %u: %s", status, strerror(-rc));
+	if (st == k->a_invite && status >= 200)
+		k->status = status;
 	buf_free(&b);
 }
 
@@ -330,7 +347,7 @@ static void bye_failed(struct tsx *ct, enum tsx_fail why, int err, void *arg)
 static void bye_terminated(struct tsx *ct, void *arg)
 {
 	(void)ct;
-	call_unref(arg);
+	call__unref(arg);
 }
 
 static const struct tsx_client_cb bye_cb = {
@@ -349,7 +366,7 @@ static void leg_bye(struct call *k, int side)
 	/* Nobody needs the transaction but its callbacks: the layer's own
 	 * reference keeps it, also through a shutdown. */
 	if (leg_request(k, side, STR("BYE"), 0, NULL, NULL, &bye_cb, k, &ct) < 0)
-		call_unref(k);
+		call__unref(k);
 	else
 		tsx_unref(ct);
 }
@@ -361,17 +378,19 @@ static void call_on_no_ack(struct tmr *t, void *arg)
 
 	(void)t;
 	log_info("core: no ACK for the 2xx; ending the call");
+	k->hangup = "sbc";
 	leg_bye(k, LEG_A);
 	leg_bye(k, LEG_B);
 	call_down(k);
 }
 
-static void call_on_max(struct tmr *t, void *arg)
+void call__on_max(struct tmr *t, void *arg)
 {
 	struct call *k = arg;
 
 	(void)t;
 	log_info("core: call reached the maximum duration; ending it");
+	k->hangup = "sbc";
 	leg_bye(k, LEG_A);
 	leg_bye(k, LEG_B);
 	call_down(k);
@@ -384,6 +403,7 @@ static void a_final(struct call *k, unsigned status, struct str reason)
 {
 	if (!k->a_invite)
 		return;
+	k->status = status;
 	core__answer(k->core, k->a_invite, status, reason, k->a_tag);
 	tsx_unref(k->a_invite);
 	k->a_invite = NULL;
@@ -428,7 +448,7 @@ static void b_extra_2xx(struct call *k, const struct sip_msg *rsp)
 	call_ref(k);
 	if (leg_request(&tmp_call, LEG_B, STR("BYE"), 0, NULL, NULL, &bye_cb,
 			k, &ct) < 0)
-		call_unref(k);
+		call__unref(k);
 	else
 		tsx_unref(ct);
 	dlg_free(d);
@@ -536,7 +556,7 @@ static void a_take_fork(struct call *k, const char *tag)
 	dlg_free(a->dlg);
 	a->dlg = d;
 	snprintf(k->a_tag, sizeof(k->a_tag), "%s", tag);
-	leg_table_add(k->core, a);
+	call__leg_table_add(k->core, a);
 }
 
 static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
@@ -565,7 +585,7 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 	if (rsp->status < 300 && str_isset(rsp->to.tag)) {
 		if (!b->dlg) {
 			if (dlg_uac_new(tsx_request(ct), rsp, &b->dlg) == 0)
-				leg_table_add(k->core, b);
+				call__leg_table_add(k->core, b);
 		} else if (rsp->status >= 200 &&
 			   str_eq(str_cstr(b->dlg->remote_tag), rsp->to.tag)) {
 			dlg_confirm(b->dlg, rsp);
@@ -576,7 +596,7 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 			dlg_free(b->dlg);
 			b->dlg = NULL;
 			if (dlg_uac_new(tsx_request(ct), rsp, &b->dlg) == 0)
-				leg_table_add(k->core, b);
+				call__leg_table_add(k->core, b);
 		}
 	}
 	if (!k->a_invite)
@@ -598,15 +618,17 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 		}
 		a_take_fork(k, fork_tag(k, rsp->to.tag));
 		k->state = CALL_UP;
+		k->answered_ms = store_now_ms();
 		k->core->stats.calls_answered++;
 		b->invite_pending = 0;
 		dlg_confirm(a->dlg, NULL);
 		relay_response(k, k->a_invite, LEG_A, rsp);
 		tsx_unref(k->a_invite);
 		k->a_invite = NULL;
+		call__store_put(k);
 		if (k->core->cfg->max_call_ms)
 			tmr_start(k->core->tmr, &k->max_timer,
-				  k->core->cfg->max_call_ms, call_on_max, k);
+				  k->core->cfg->max_call_ms, call__on_max, k);
 		if (k->core->cfg->ack_wait_ms)
 			tmr_start(k->core->tmr, &k->ack_timer,
 				  k->core->cfg->ack_wait_ms, call_on_no_ack, k);
@@ -616,6 +638,8 @@ static void b_invite_response(struct tsx *ct, const struct sip_msg *rsp,
 	if (rsp->status == 503 && ct == k->b_invite &&
 	    b_failover(k, retry_after(rsp)))
 		return;
+	k->rejected = 1;
+	k->hangup = "callee";
 	relay_response(k, k->a_invite, LEG_A, rsp);
 	tsx_unref(k->a_invite);
 	k->a_invite = NULL;
@@ -650,7 +674,7 @@ static void b_invite_terminated(struct tsx *ct, void *arg)
 		tsx_unref(ct);
 		k->b_invite = NULL;
 	}
-	call_unref(k);
+	call__unref(k);
 }
 
 static const struct tsx_client_cb b_invite_cb = {
@@ -659,16 +683,15 @@ static const struct tsx_client_cb b_invite_cb = {
 	.terminated = b_invite_terminated,
 };
 
-/* The B leg's Request-URI: the route's target, with the user part of the
- * incoming Request-URI when the target has none. */
-static void b_ruri(struct buf *b, const struct core_route *r,
-		   const struct sip_msg *m)
+/* The B leg's Request-URI: the trunk's URI, with the user part of the
+ * incoming Request-URI when the trunk's has none. */
+static void b_ruri(struct buf *b, const char *target, const struct sip_msg *m)
 {
 	struct sip_uri t;
 
-	sip_uri_parse(&t, str_cstr(r->target), NULL);
+	sip_uri_parse(&t, str_cstr(target), NULL);
 	if (t.user.len || !m->ruri.user.len) {
-		buf_put_cstr(b, r->target);
+		buf_put_cstr(b, target);
 		return;
 	}
 	buf_put_str(b, t.scheme_s);
@@ -676,7 +699,19 @@ static void b_ruri(struct buf *b, const struct core_route *r,
 	buf_put_str(b, m->ruri.user);
 	buf_put_c(b, '@');
 	buf_put(b, t.scheme_s.p + t.scheme_s.len + 1,
-		strlen(r->target) - t.scheme_s.len - 1);
+		strlen(target) - t.scheme_s.len - 1);
+}
+
+/* The transport a trunk asks for, or dflt when it names none. */
+static enum tp_proto trunk_proto(const struct store_trunk *t,
+				 enum tp_proto dflt)
+{
+	enum tp_proto p;
+
+	if (t->transport &&
+	    tp_proto_parse(t->transport, strlen(t->transport), &p) == 0)
+		return p;
+	return dflt;
 }
 
 /*
@@ -724,21 +759,26 @@ static int b_try(struct call *k)
 {
 	struct core *c = k->core;
 	const struct sip_msg *m = tsx_request(k->a_invite);
-	const struct core_route *r = k->route;
+	const struct store_trunk *t = k->trunk;
 	struct leg *b = &k->leg[LEG_B];
 	struct tp_dest d = k->targets[k->cur_target];
 	struct buf out, ruri;
 	int rc;
 
-	d.realm = r->target_realm;
-	if (leg_bind(c, b, &d) < 0) {
-		log_warn("core: route '%s': no %s listener in realm %s",
-			 r->name, tp_proto_name(d.proto), r->target_realm);
+	d.realm = t->realm;
+	/* RFC 5922 7: a TLS peer found by name must present that name. */
+	if (d.proto == TP_TLS && k->dtargets[k->cur_target].host[0]) {
+		d.server_name = k->dtargets[k->cur_target].host;
+		d.verify = t->tls_verify;
+	}
+	if (call__leg_bind(c, b, &d) < 0) {
+		log_warn("core: trunk '%s': no %s listener in realm %s",
+			 t->name, tp_proto_name(d.proto), t->realm);
 		return -ENOENT;
 	}
 	buf_init(&out);
 	buf_init(&ruri);
-	b_ruri(&ruri, r, m);
+	b_ruri(&ruri, t->uri, m);
 	buf_put_cstr(&out, "INVITE ");
 	buf_put_str(&out, buf_str(&ruri));
 	buf_put_cstr(&out, " SIP/2.0\r\n");
@@ -757,7 +797,7 @@ static int b_try(struct call *k)
 					&b_invite_cb, k, &k->b_invite);
 	buf_free(&out);
 	if (rc < 0) {
-		call_unref(k);
+		call__unref(k);
 		return rc;
 	}
 	b->invite_pending = 1;
@@ -765,17 +805,70 @@ static int b_try(struct call *k)
 	return 0;
 }
 
+static void b_resolved(int err, const struct dns_target *t, size_t n,
+		       void *arg);
+
 /*
- * Tries the next target of leg B; when none is left, leg A gets status
- * and the call ends.  Called with the call still in setup and without an
- * early dialog on leg B.
+ * Makes trunk number k->trunk_i of the route the one leg B tries: a
+ * numeric URI is its only target; a host name is resolved (RFC 3263).
+ * Returns 1 while the resolver works (b_resolved goes on), 0 when the
+ * targets are known (maybe none).
+ */
+static int b_trunk(struct call *k)
+{
+	struct core *c = k->core;
+	const struct store_trunk *t = k->route->targets[k->trunk_i];
+	enum tp_proto p = trunk_proto(t, TP_UDP);
+	int rc;
+
+	k->trunk = t;
+	k->leg[LEG_B].realm = t->realm;
+	k->n_targets = 0;
+	k->cur_target = 0;
+	memset(k->dtargets, 0, sizeof(k->dtargets));
+	rc = core__uri_dest(str_cstr(t->uri), p, &k->targets[0]);
+	if (rc == 0) {
+		k->n_targets = 1;
+		return 0;
+	}
+	if (rc != -EHOSTUNREACH || !c->cfg->dns) {
+		log_info("core: trunk '%s': cannot send to %s%s", t->name,
+			 t->uri, rc == -EHOSTUNREACH ? " without a resolver"
+						     : "");
+		return 0;
+	}
+	/* The query holds a reference to the call. */
+	call_ref(k);
+	if (dns_sip_resolve(c->cfg->dns, t->uri,
+			    t->transport ? DNS_TP_BIT((enum dns_tp)p)
+					 : DNS_TP_ALL,
+			    b_resolved, k, &k->dnsq) < 0) {
+		call__unref(k);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Tries the next target of leg B, then the next trunk of the route; when
+ * none is left, leg A gets status and the call ends.  Called with the
+ * call still in setup and without an early dialog on leg B.
  */
 static void b_next(struct call *k, unsigned status, struct str reason)
 {
-	while (k->cur_target < k->n_targets) {
-		if (b_try(k) == 0)
+	for (;;) {
+		while (k->cur_target < k->n_targets) {
+			if (b_try(k) == 0)
+				return;
+			k->cur_target++;
+		}
+		if (k->trunk_i + 1 >= k->route->n_targets)
+			break;
+		k->trunk_i++;
+		log_info("core: route '%s': trying trunk '%s'", k->route->name,
+			 k->route->targets[k->trunk_i]->name);
+		if (b_trunk(k))
 			return;
-		k->cur_target++;
 	}
 	a_final(k, status, reason);
 	call_down(k);
@@ -792,7 +885,8 @@ static int b_failover(struct call *k, unsigned retry_after)
 		return 0;
 	if (k->cur_target < k->n_targets)
 		core__target_failed(k->core, k, retry_after);
-	if (k->cur_target + 1 >= k->n_targets)
+	if (k->cur_target + 1 >= k->n_targets &&
+	    k->trunk_i + 1 >= k->route->n_targets)
 		return 0;
 	log_info("core: trying the next target of route '%s'",
 		 k->route->name);
@@ -830,20 +924,21 @@ static void b_resolved(int err, const struct dns_target *t, size_t n,
 			k->dtargets[k->n_targets++] = t[i];
 		}
 		if (err < 0 || n == 0)
-			log_info("core: route '%s': %s resolves to nothing: %s",
-				 k->route->name, k->route->target,
+			log_info("core: trunk '%s': %s resolves to nothing: %s",
+				 k->trunk->name, k->trunk->uri,
 				 strerror(err < 0 ? -err : ENOENT));
 		b_next(k, err == -ETIMEDOUT ? 504 : 503,
 		       n ? STR("Next Hop Unreachable")
 			 : STR("Next Hop Not Found"));
 	}
-	call_unref(k);
+	call__unref(k);
 }
 
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
-		  const struct tp_src *src, const struct core_route *r)
+		  const struct tp_src *src, const struct store_route *r,
+		  const char *from_trunk)
 {
-	struct call *k = call_new(c, CALL_SETUP);
+	struct call *k = call__new(c, CALL_SETUP);
 	struct leg *a, *b;
 	struct tp_dest d;
 
@@ -870,37 +965,29 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 	d.proto = src->proto;
 	d.addr = src->peer;
 	d.lsn = src->lsn;
-	if (leg_bind(c, a, &d) < 0 ||
+	if (call__leg_bind(c, a, &d) < 0 ||
 	    dlg_uas_new(m, str_cstr(k->a_tag), &a->dlg) < 0) {
 		core__answer(c, st, 500, STR_NULL, k->a_tag);
 		call_down(k);
 		return;
 	}
 	a->lsn = src->lsn;
-	leg_table_add(c, a);
+	call__leg_table_add(c, a);
 	k->a_invite = st;
 	tsx_ref(st);
 	tsx_set_arg(st, k);
 
-	/* Leg B: a new dialog towards the route's targets. */
+	/* Leg B: a new dialog towards the route's trunks, in order; the
+	 * call keeps the routing it started with through a reload. */
+	k->routing = store_routing_ref(c->routing);
 	k->route = r;
-	b->realm = r->target_realm;
+	k->from_trunk = from_trunk;
+	(void)b;
 	rnd_token(k->b_from_tag, sizeof(k->b_from_tag));
 	rnd_token(k->b_call_id, sizeof(k->b_call_id));
-	if (core__uri_dest(str_cstr(r->target), TP_UDP, &k->targets[0]) == 0) {
-		k->n_targets = 1;
+	k->trunk_i = 0;
+	if (b_trunk(k) == 0)
 		b_next(k, 503, STR("Next Hop Unreachable"));
-		return;
-	}
-	/* RFC 3263: a host name is resolved into an ordered target list;
-	 * the query holds a reference to the call. */
-	call_ref(k);
-	if (!c->cfg->dns ||
-	    dns_sip_resolve(c->cfg->dns, r->target, DNS_TP_ALL, b_resolved, k,
-			    &k->dnsq) < 0) {
-		call_unref(k);
-		b_next(k, 503, STR("Next Hop Unreachable"));
-	}
 }
 
 static const struct tsx_client_cb relay_cb;
@@ -914,9 +1001,10 @@ static void relay_free(struct relay *r);
  * object without dialogs carries it, counted as no call.
  */
 void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
-		      const struct core_route *r)
+		      const struct store_route *r)
 {
-	struct call *k = call_new(c, CALL_DOWN);
+	const struct store_trunk *t = r->targets[0];
+	struct call *k = call__new(c, CALL_DOWN);
 	struct relay *rl = calloc(1, sizeof(*rl));
 	char from_tag[CORE_TAG_LEN + 1], call_id[CORE_CALLID_LEN + 1];
 	struct tp_dest d;
@@ -926,25 +1014,27 @@ void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
 
 	if (!k || !rl) {
 		if (k)
-			call_unref(k);
+			call__unref(k);
 		free(rl);
 		core__answer(c, st, 500, STR_NULL, NULL);
 		return;
 	}
-	k->leg[LEG_B].realm = r->target_realm;
-	core__uri_dest(str_cstr(r->target), TP_UDP, &d);
-	d.realm = r->target_realm;
-	if (leg_bind(c, &k->leg[LEG_B], &d) < 0) {
+	k->leg[LEG_B].realm = t->realm;
+	d.realm = t->realm;
+	/* Requests that make no dialog go to the first trunk, numeric
+	 * URIs only: they are not worth a resolution each. */
+	if (core__uri_dest(str_cstr(t->uri), trunk_proto(t, TP_UDP), &d) < 0 ||
+	    (d.realm = t->realm, call__leg_bind(c, &k->leg[LEG_B], &d) < 0)) {
 		core__answer(c, st, 503, STR("No Listener"), k->a_tag);
 		free(rl);
-		call_unref(k);
+		call__unref(k);
 		return;
 	}
 	rnd_token(from_tag, sizeof(from_tag));
 	rnd_token(call_id, sizeof(call_id));
 	buf_init(&out);
 	buf_init(&ruri);
-	b_ruri(&ruri, r, m);
+	b_ruri(&ruri, t->uri, m);
 	buf_put_str(&out, m->method_s);
 	buf_put_c(&out, ' ');
 	buf_put_str(&out, buf_str(&ruri));
@@ -980,7 +1070,7 @@ void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
 	/* The relay holds the call now. */
 	if (rc == 0)
 		return;
-	call_unref(k);
+	call__unref(k);
 }
 
 void call__cancel(struct core *c, struct tsx *st)
@@ -992,6 +1082,7 @@ void call__cancel(struct core *c, struct tsx *st)
 		return;
 	/* RFC 3261 9.2: the INVITE ends with 487; B is cancelled (9.1). */
 	k->cancelled = 1;
+	k->hangup = "caller";
 	a_final(k, 487, STR_NULL);
 	if (k->b_invite)
 		tsx_client_cancel(k->b_invite);
@@ -1012,7 +1103,7 @@ static void relay_free(struct relay *r)
 	if (r->next)
 		r->next->prev = r->prev;
 	tsx_unref(r->st);
-	call_unref(r->call);
+	call__unref(r->call);
 	free(r);
 }
 
@@ -1037,8 +1128,11 @@ static void relay_on_response(struct tsx *ct, const struct sip_msg *rsp,
 		k->leg[other].invite_pending = 0;
 	/* RFC 3261 12.2.1.2: a 2xx to a target refresh updates the target. */
 	if (method_refreshes(r->method) && rsp->status >= 200 &&
-	    rsp->status < 300 && k->leg[other].dlg)
+	    rsp->status < 300 && k->leg[other].dlg) {
 		dlg_refresh_target(k->leg[other].dlg, rsp);
+		if (k->state == CALL_UP)
+			call__store_put(k);
+	}
 	if (!tsx_final_status(r->st))
 		relay_response(k, r->st, to, rsp);
 	(void)ct;
@@ -1092,6 +1186,7 @@ void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 		dlg_refresh_target(leg->dlg, m);
 	if (m->method == SIP_METHOD_BYE) {
 		/* The call ends whatever the other side answers. */
+		k->hangup = leg->side == LEG_A ? "caller" : "callee";
 		core__answer(c, st, 200, STR_NULL, tag);
 		if (k->state == CALL_SETUP) {
 			/* A BYE in an early dialog ends the setup too. */
@@ -1145,6 +1240,9 @@ void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 	if (m->method == SIP_METHOD_INVITE)
 		k->leg[other].invite_pending = 1;
 	c->stats.relayed++;
+	/* Both legs' CSeq moved, and maybe a target: the row follows. */
+	if (k->state == CALL_UP)
+		call__store_put(k);
 }
 
 void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m)
@@ -1188,6 +1286,8 @@ void call__free_all(struct core *c)
 			tsx_unref(k->a_invite);
 		if (k->b_invite)
 			tsx_unref(k->b_invite);
+		store_routing_unref(k->routing);
+		free(k->restored_text);
 		free(k);
 	}
 }

@@ -184,13 +184,49 @@ uint64_t core__dialog_hash(struct str call_id, struct str tag)
 	return hash_mix(hash_bytes(call_id.p, call_id.len), tag.p, tag.len);
 }
 
-int core__route_find(struct core *c, const char *realm,
-		     const struct sip_msg *m, const struct core_route **out)
+/* Whether a trunk's URI names the address a request came from (its
+ * port aside: a peer sends from ports of its own).  Host names are not
+ * resolved here. */
+static int core_trunk_is(const struct store_trunk *t,
+			 const struct sockaddr_storage *peer)
 {
-	for (size_t i = 0; i < c->cfg->n_routes; i++) {
-		const struct core_route *r = &c->cfg->routes[i];
+	struct tp_dest d;
 
-		if (strcmp(r->from_realm, realm) != 0)
+	if (core__uri_dest(str_cstr(t->uri), TP_UDP, &d) < 0 ||
+	    d.addr.ss_family != peer->ss_family)
+		return 0;
+	if (peer->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&d.addr)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)peer)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)&d.addr)->sin6_addr,
+		      &((const struct sockaddr_in6 *)peer)->sin6_addr,
+		      sizeof(struct in6_addr)) == 0;
+}
+
+int core__route_find(struct core *c, const struct tp_src *src,
+		     const struct sip_msg *m, const struct store_route **out,
+		     const char **from_trunk)
+{
+	const struct store_routing *rt = c->routing;
+	const char *realm = tp_lsn_realm(src->lsn);
+	const char *ft = NULL;
+
+	*from_trunk = NULL;
+	if (!rt)
+		return -ENOENT;
+	for (size_t i = 0; i < rt->n_trunks && !ft; i++)
+		if (strcmp(rt->trunks[i].realm, realm) == 0 &&
+		    core_trunk_is(&rt->trunks[i], &src->peer))
+			ft = rt->trunks[i].name;
+	/* Routes come sorted by priority, then name: first match wins. */
+	for (size_t i = 0; i < rt->n_routes; i++) {
+		const struct store_route *r = &rt->routes[i];
+
+		if (r->n_targets == 0)
+			continue;
+		if (r->from_realm && strcmp(r->from_realm, realm) != 0)
+			continue;
+		if (r->from_trunk && (!ft || strcmp(r->from_trunk, ft) != 0))
 			continue;
 		if (r->user_prefix &&
 		    !str_casestarts(m->ruri.user, r->user_prefix))
@@ -198,6 +234,7 @@ int core__route_find(struct core *c, const char *realm,
 		if (r->domain && !str_caseeq_c(m->ruri.host, r->domain))
 			continue;
 		*out = r;
+		*from_trunk = ft;
 		return 0;
 	}
 	return -ENOENT;
@@ -225,8 +262,8 @@ static void core_on_request(void *arg, struct tsx *st,
 			    const struct sip_msg *m, const struct tp_src *src)
 {
 	struct core *c = arg;
-	const char *realm = tp_lsn_realm(src->lsn);
-	const struct core_route *r;
+	const struct store_route *r;
+	const char *from_trunk;
 	struct leg *leg;
 
 	/* A request in a dialog (RFC 3261 12.2.2) goes to its call. */
@@ -252,7 +289,7 @@ static void core_on_request(void *arg, struct tsx *st,
 		core_options(c, st);
 		return;
 	case SIP_METHOD_INVITE:
-		if (core__route_find(c, realm, m, &r) < 0) {
+		if (core__route_find(c, src, m, &r, &from_trunk) < 0) {
 			c->stats.no_route++;
 			core__answer(c, st, c->cfg->no_route_status,
 				     c->cfg->no_route_status == 404
@@ -261,7 +298,7 @@ static void core_on_request(void *arg, struct tsx *st,
 				     NULL);
 			return;
 		}
-		call__invite(c, st, m, src, r);
+		call__invite(c, st, m, src, r, from_trunk);
 		return;
 	case SIP_METHOD_OTHER:
 		core__answer(c, st, 501, STR_NULL, NULL);
@@ -270,7 +307,7 @@ static void core_on_request(void *arg, struct tsx *st,
 	case SIP_METHOD_MESSAGE:
 	case SIP_METHOD_PUBLISH:
 		/* Requests that make no dialog are relayed on their own. */
-		if (core__route_find(c, realm, m, &r) < 0) {
+		if (core__route_find(c, src, m, &r, &from_trunk) < 0) {
 			c->stats.no_route++;
 			core__answer(c, st, c->cfg->no_route_status, STR_NULL,
 				     NULL);
@@ -345,30 +382,12 @@ const struct tsx_user *core_tsx_user(void)
 }
 
 int core_new(const struct core_cfg *cfg, struct tp *tp,
-	     struct tmr_heap *tmr, struct core **out, char *err,
-	     size_t errlen)
+	     struct tmr_heap *tmr, struct core **out)
 {
 	struct core *c;
 	int rc;
 
 	*out = NULL;
-	for (size_t i = 0; i < cfg->n_routes; i++) {
-		struct tp_dest d;
-
-		rc = core__uri_dest(str_cstr(cfg->routes[i].target), TP_UDP,
-				    &d);
-		if (rc == -EHOSTUNREACH && cfg->dns)
-			rc = 0;	/* the resolver finds it per call */
-		if (rc < 0) {
-			snprintf(err, errlen,
-				 "route '%s': target %s: %s", cfg->routes[i].name,
-				 cfg->routes[i].target,
-				 rc == -EHOSTUNREACH
-					 ? "a host name, but no resolver"
-					 : "not a usable sip: URI");
-			return -EINVAL;
-		}
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -384,6 +403,12 @@ int core_new(const struct core_cfg *cfg, struct tp *tp,
 	return 0;
 }
 
+void core_set_routing(struct core *c, struct store_routing *r)
+{
+	store_routing_unref(c->routing);
+	c->routing = r ? store_routing_ref(r) : NULL;
+}
+
 void core_set_tsx(struct core *c, struct tsx_layer *tsx)
 {
 	c->tsx = tsx;
@@ -394,6 +419,7 @@ void core_free(struct core *c)
 	if (!c)
 		return;
 	call__free_all(c);
+	store_routing_unref(c->routing);
 	hash_free(&c->dialogs);
 	free(c);
 }

@@ -11,6 +11,7 @@
 #include "sbc/dlg.h"
 #include "sbc/hash.h"
 #include "sbc/sip_msg.h"
+#include "sbc/store.h"
 #include "sbc/tmr.h"
 #include "sbc/tp.h"
 #include "sbc/tsx.h"
@@ -32,6 +33,7 @@ struct leg {
 	struct tp_lsn *lsn;		/* sbc's listener on this side */
 	enum tp_proto proto;		/* transport of requests we send */
 	struct tp_conn *conn;		/* the peer's connection, if any */
+	struct sockaddr_storage peer;	/* where the peer was last seen */
 	char sent_by[72];		/* "ip:port" of lsn, for Via */
 	char contact[128];		/* sbc's Contact URI on this side */
 	struct hash_node node;		/* core->dialogs, by Call-ID + tag */
@@ -91,7 +93,20 @@ struct call {
 	struct tmr ack_timer;		/* waits for the caller's ACK */
 	unsigned cancelled : 1;
 	unsigned counted_active : 1;
-	const struct core_route *route;
+	unsigned restored : 1;		/* loaded from the database */
+	unsigned rejected : 1;		/* the callee refused the INVITE */
+	unsigned stored : 1;		/* its dialog row exists */
+	char id[CORE_TAG_LEN + 1];	/* the call's token: CDR, dialog row */
+	int64_t started_ms, answered_ms;	/* Unix epoch */
+	unsigned status;		/* the final status leg A got */
+	const char *hangup;		/* "caller", "callee" or "sbc" */
+	struct store_routing *routing;	/* held while the call lives */
+	const struct store_route *route;
+	const struct store_trunk *trunk;	/* the one tried now */
+	unsigned trunk_i;		/* its place in route->targets */
+	const char *from_trunk;		/* the trunk the caller is, if any */
+	char *restored_text;		/* strings of a restored call */
+	const char *r_route, *r_to_trunk;	/* its names, in there */
 	struct tp_dest targets[CALL_MAX_TARGETS];	/* leg B, in order */
 	struct dns_target dtargets[CALL_MAX_TARGETS];	/* as resolved */
 	struct dns_sip_query *dnsq;	/* resolving the route's target */
@@ -110,12 +125,16 @@ struct core {
 	struct hash dialogs;		/* legs by Call-ID + local tag */
 	struct call *calls;
 	struct relay *relays;
+	struct store_routing *routing;	/* trunks and routes in force */
 	struct core_stats stats;
 };
 
 /* core.c */
-int core__route_find(struct core *c, const char *realm,
-		     const struct sip_msg *m, const struct core_route **out);
+/* The first route of the routing in force that takes m from src; sets
+ * *from_trunk to the trunk the source is, or NULL. */
+int core__route_find(struct core *c, const struct tp_src *src,
+		     const struct sip_msg *m, const struct store_route **out,
+		     const char **from_trunk);
 /* Copies the headers of m that the policy of realm lets pass. */
 void core__copy_headers(struct core *c, struct buf *b,
 			const struct sip_msg *m, const char *realm);
@@ -134,15 +153,28 @@ void core__target_failed(struct core *c, const struct call *k,
 
 /* call.c */
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
-		  const struct tp_src *src, const struct core_route *r);
+		  const struct tp_src *src, const struct store_route *r,
+		  const char *from_trunk);
 void call__in_dialog(struct core *c, struct tsx *st, struct leg *leg,
 		     const struct sip_msg *m, const struct tp_src *src);
 void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m);
 void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
-		      const struct core_route *r);
+		      const struct store_route *r);
 void call__cancel(struct core *c, struct tsx *st);
 struct leg *call__find_leg(struct core *c, struct str call_id,
 			   struct str tag);
 void call__free_all(struct core *c);
+/* Shared with call_store.c. */
+struct call *call__new(struct core *c, enum call_state state);
+void call__unref(struct call *k);
+void call__leg_table_add(struct core *c, struct leg *l);
+int call__leg_bind(struct core *c, struct leg *l, const struct tp_dest *d);
+void call__on_max(struct tmr *t, void *arg);
+
+/* call_store.c: dialog rows, CDRs and restored calls. */
+/* Writes (or rewrites) the dialog row of an answered call. */
+void call__store_put(struct call *k);
+/* The call ends: its dialog row goes, its CDR is written. */
+void call__store_end(struct call *k);
 
 #endif

@@ -550,3 +550,62 @@ int dlg_print_request(struct buf *b, struct dlg *d, struct str method,
 	}
 	return b->err;
 }
+
+int dlg_restore(const struct dlg *in, const char *route_set, struct dlg **out)
+{
+	struct dlg *d;
+	const char *p = route_set ? route_set : "";
+	size_t n = 0;
+
+	*out = NULL;
+	if (!in->call_id || !in->local_tag || !in->remote_tag ||
+	    !in->local_uri || !in->remote_uri || !in->remote_target)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->state = DLG_CONFIRMED;
+	d->uac = in->uac;
+	d->secure = in->secure;
+	d->remote_cseq_set = in->remote_cseq_set;
+	d->local_cseq = in->local_cseq;
+	d->remote_cseq = in->remote_cseq;
+	d->call_id = strdup(in->call_id);
+	d->local_tag = strdup(in->local_tag);
+	d->remote_tag = strdup(in->remote_tag);
+	d->local_uri = strdup(in->local_uri);
+	d->remote_uri = strdup(in->remote_uri);
+	d->remote_target = strdup(in->remote_target);
+	for (const char *q = p; *q; q++)
+		n += *q == '\n';
+	if (*p)
+		n++;
+	if (n)
+		d->route = calloc(n, sizeof(*d->route));
+	for (size_t i = 0; d->route && i < n; i++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		d->route[i] = strndup(p, len);
+		if (!d->route[i])
+			break;
+		d->n_route = i + 1;
+		p += len + (nl != NULL);
+	}
+	if (!d->call_id || !d->local_tag || !d->remote_tag || !d->local_uri ||
+	    !d->remote_uri || !d->remote_target || d->n_route != n) {
+		dlg_free(d);
+		return -ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
+void dlg_route_print(const struct dlg *d, struct buf *b)
+{
+	for (size_t i = 0; i < d->n_route; i++) {
+		if (i)
+			buf_put_c(b, '\n');
+		buf_put_cstr(b, d->route[i]);
+	}
+}

@@ -14,16 +14,38 @@ static const struct sbcctl_cmd cmds[] = {
 	  cmd_msg_run, cmd_msg_usage },
 	{ "resolve", "find the next hops of a SIP URI (RFC 3263)",
 	  cmd_resolve_run, cmd_resolve_usage },
+	{ "trunk", "add, change, delete and list trunks",
+	  cmd_trunk_run, cmd_trunk_usage },
+	{ "route", "add, delete and list routes",
+	  cmd_route_run, cmd_route_usage },
+	{ "acl", "add, delete and list access control entries",
+	  cmd_acl_run, cmd_acl_usage },
+	{ "cdr", "export call detail records as CSV or JSON",
+	  cmd_cdr_run, cmd_cdr_usage },
+	{ "dialogs", "list the stored dialogs of answered calls",
+	  cmd_dialogs_run, cmd_dialogs_usage },
+	{ "status", "ask sbcd for its version, pid and uptime",
+	  cmd_status_run, cmd_status_usage },
+	{ "stats", "ask sbcd for its counters",
+	  cmd_status_run, cmd_status_usage },
+	{ "calls", "list sbcd's live calls",
+	  cmd_status_run, cmd_status_usage },
+	{ "reload", "make sbcd read trunks, routes and ACLs again",
+	  cmd_status_run, cmd_status_usage },
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sbcctl [-c CONFIG] [--json] COMMAND [ARGS...]\n"
+		"usage: sbcctl [-c CONFIG] [-d DATABASE] [-s SOCKET] [--json]\n"
+		"              COMMAND [ARGS...]\n"
 		"       sbcctl COMMAND --help\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config PATH  sbc.conf to use (default %s/sbc/sbc.conf)\n"
+		"  -d, --database PATH\n"
+		"                     the database to use instead of the config's\n"
+		"  -s, --socket PATH  sbcd's status socket instead of the config's\n"
 		"      --json         machine-readable output where supported\n"
 		"  -h, --help         this help\n"
 		"  -V, --version      print the version\n"
@@ -38,6 +60,8 @@ int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -47,10 +71,16 @@ int main(int argc, char **argv)
 	int c;
 
 	/* '+': stop at the command name; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+c:hV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:d:s:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
+			break;
+		case 'd':
+			o.database = optarg;
+			break;
+		case 's':
+			o.socket = optarg;
 			break;
 		case 'j':
 			o.json = 1;

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "sbc/config.h"
-#include "sbc/sip_uri.h"
 #include "sbc/str.h"
 
 enum section {
@@ -26,7 +25,6 @@ enum section {
 	SECTION_TRANSPORT,
 	SECTION_DNS,
 	SECTION_LISTENER,
-	SECTION_ROUTE,
 	SECTION_REALM,
 	SECTION_COUNT
 };
@@ -37,7 +35,6 @@ static const char *const section_names[] = {
 	[SECTION_TRANSPORT] = "transport",
 	[SECTION_DNS] = "dns",
 	[SECTION_LISTENER] = "listener",
-	[SECTION_ROUTE] = "route",
 	[SECTION_REALM] = "realm",
 };
 
@@ -57,9 +54,9 @@ enum key_type {
 	KEY_TRANSPORT,
 	KEY_ADDRESS,
 	KEY_PORT,
-	KEY_URI,	/* a sip: or sips: URI, malloc'd */
 	KEY_STRING,	/* any non-empty text, malloc'd */
 	KEY_FAMILY,	/* ipv4 or ipv6: 1 for ipv4 */
+	KEY_MODE,	/* file permissions in octal, 0 to 0777 */
 };
 
 /*
@@ -81,14 +78,16 @@ struct key {
 #define LSN(f) offsetof(struct config_listener, f), \
 	sizeof(((struct config_listener *)0)->f)
 
-#define RTE(f) offsetof(struct config_route, f), \
-	sizeof(((struct config_route *)0)->f)
 #define RLM(f) offsetof(struct config_realm, f), \
 	sizeof(((struct config_realm *)0)->f)
 
 static const struct key keys[] = {
 	{ SECTION_GENERAL, "log_level", KEY_LEVEL, CFG(log_level), 0, 0, 0 },
 	{ SECTION_GENERAL, "database", KEY_PATH, CFG(database), 0, 0, 0 },
+	{ SECTION_GENERAL, "status_socket", KEY_PATH, CFG(status_socket), 0, 0,
+	  0 },
+	{ SECTION_GENERAL, "status_socket_mode", KEY_MODE,
+	  CFG(status_socket_mode), 0, 0, 0 },
 	/* The answer to an out-of-dialog request no route takes. */
 	{ SECTION_GENERAL, "no_route_status", KEY_UINT, CFG(no_route_status),
 	  403, 404, 1 },
@@ -125,14 +124,6 @@ static const struct key keys[] = {
 	{ SECTION_LISTENER, "tls_ca", KEY_PATH, LSN(tls_ca), 0, 0, 0 },
 	{ SECTION_LISTENER, "tls_verify_client", KEY_BOOL,
 	  LSN(tls_verify_client), 0, 0, 0 },
-	{ SECTION_ROUTE, "from_realm", KEY_NAME, RTE(from_realm), 0, 0, 0 },
-	{ SECTION_ROUTE, "match_user_prefix", KEY_STRING,
-	  RTE(match_user_prefix), 0, 0, 0 },
-	{ SECTION_ROUTE, "match_domain", KEY_STRING, RTE(match_domain), 0, 0,
-	  0 },
-	{ SECTION_ROUTE, "target", KEY_URI, RTE(target), 0, 0, 0 },
-	{ SECTION_ROUTE, "target_realm", KEY_NAME, RTE(target_realm), 0, 0,
-	  0 },
 	{ SECTION_REALM, "strip", KEY_STRING, RLM(strip), 0, 0, 0 },
 };
 
@@ -239,11 +230,6 @@ static void named_array(struct config *c, enum section sec, char ***arr,
 			size_t **n, size_t *size)
 {
 	switch (sec) {
-	case SECTION_ROUTE:
-		*arr = (char **)&c->routes;
-		*n = &c->n_routes;
-		*size = sizeof(*c->routes);
-		break;
 	case SECTION_REALM:
 		*arr = (char **)&c->realms;
 		*n = &c->n_realms;
@@ -310,28 +296,11 @@ static void key_list(enum section sec, char *dst, size_t n)
 	}
 }
 
-static int config_route_end(struct parser *p)
-{
-	struct config_route *r = (struct config_route *)(void *)config_elem(p);
-
-	if (!r->target)
-		return config_fail(p, r->line, "route '%s' has no target",
-				   r->name);
-	if (!r->from_realm[0] || !r->target_realm[0])
-		return config_fail(p, r->line,
-				   "route '%s' needs from_realm and "
-				   "target_realm",
-				   r->name);
-	return 0;
-}
-
 /* A listener is complete when its section ends. */
 static int config_listener_end(struct parser *p)
 {
 	struct config_listener *l;
 
-	if (p->section == SECTION_ROUTE)
-		return config_route_end(p);
 	if (p->section != SECTION_LISTENER)
 		return 0;
 	l = config_cur(p);
@@ -399,11 +368,16 @@ static int config_section(struct parser *p, struct str s)
 	for (unsigned i = SECTION_GENERAL; i < SECTION_COUNT; i++)
 		if (str_eq(kind, str_cstr(section_names[i])))
 			sec = (enum section)i;
+	if (sec == SECTION_NONE && str_eq(kind, STR("route")))
+		return config_fail(p, p->line,
+				   "[route] sections are no longer read: trunks "
+				   "and routes live in the database (sbcctl "
+				   "trunk add, sbcctl route add)");
 	if (sec == SECTION_NONE)
 		return config_fail(p, p->line,
 				   "unknown section [%.*s] (expected [general], "
-				   "[sip], [transport], [dns], [listener NAME], "
-				   "[route NAME] or [realm NAME])",
+				   "[sip], [transport], [dns], [listener NAME] "
+				   "or [realm NAME])",
 				   STR_FMT(s));
 	if (!section_named(sec)) {
 		if (name.len > 0)
@@ -439,7 +413,7 @@ static int config_section(struct parser *p, struct str s)
 					   "(first on line %u)",
 					   section_names[sec], STR_FMT(name),
 					   *(unsigned *)(void *)(e +
-						offsetof(struct config_route,
+						offsetof(struct config_realm,
 							 line)));
 	}
 	elem = realloc(*arr, (*n + 1) * size);
@@ -450,7 +424,7 @@ static int config_section(struct parser *p, struct str s)
 	memset(elem, 0, size);
 	str_copy(elem, CONFIG_NAME_MAX + 1, name);
 	/* Every named struct has its line right after the name. */
-	*(unsigned *)(void *)(elem + offsetof(struct config_route, line)) =
+	*(unsigned *)(void *)(elem + offsetof(struct config_realm, line)) =
 		p->line;
 	p->section = sec;
 	if (sec == SECTION_LISTENER) {
@@ -533,6 +507,23 @@ static int config_set(struct parser *p, const struct key *k, char *base,
 		else
 			*(size_t *)f = (size_t)n;
 		return 0;
+	case KEY_MODE: {
+		char *end, tmp[8];
+
+		if (v.len == 0 || v.len >= sizeof(tmp))
+			goto bad_mode;
+		str_copy(tmp, sizeof(tmp), v);
+		n = strtoul(tmp, &end, 8);
+		if (*end != '\0' || n > 0777)
+			goto bad_mode;
+		*(unsigned *)f = (unsigned)n;
+		return 0;
+bad_mode:
+		return config_fail(p, p->line,
+				   "bad %s '%.*s' (expected an octal mode such "
+				   "as 0600)",
+				   k->name, STR_FMT(v));
+	}
 	case KEY_PATH:
 		if (v.len == 0)
 			return config_fail(p, p->line, "empty %s path", k->name);
@@ -574,18 +565,6 @@ static int config_set(struct parser *p, const struct key *k, char *base,
 				   STR_FMT(v));
 	case KEY_ADDRESS:
 		return config_address(p, (struct config_listener *)base, v);
-	case KEY_URI: {
-		struct sip_uri u;
-		const char *why = NULL;
-
-		if (sip_uri_parse(&u, v, &why) < 0 ||
-		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS))
-			return config_fail(p, p->line,
-					   "bad %s '%.*s' (%s)", k->name,
-					   STR_FMT(v),
-					   why ? why : "a sip: or sips: URI");
-	}
-		/* fall through */
 	case KEY_STRING:
 		if (v.len == 0)
 			return config_fail(p, p->line, "empty %s", k->name);
@@ -697,25 +676,11 @@ static int config_has_realm(const struct config *c, const char *realm)
 	return 0;
 }
 
-/* Routes and realm policies name realms that some listener serves. */
+/* Realm policies name realms that some listener serves. */
 static int config_check_realms(struct parser *p)
 {
 	const struct config *c = p->c;
 
-	for (size_t i = 0; i < c->n_routes; i++) {
-		const struct config_route *r = &c->routes[i];
-		const char *bad = !config_has_realm(c, r->from_realm)
-					  ? r->from_realm
-				  : !config_has_realm(c, r->target_realm)
-					  ? r->target_realm
-					  : NULL;
-
-		if (bad)
-			return config_fail(p, r->line,
-					   "route '%s': no listener serves "
-					   "realm '%s'",
-					   r->name, bad);
-	}
 	for (size_t i = 0; i < c->n_realms; i++)
 		if (!config_has_realm(c, c->realms[i].name))
 			return config_fail(p, c->realms[i].line,
@@ -779,6 +744,7 @@ int config_parse(struct config *c, const char *name, const char *text,
 	memset(c, 0, sizeof(*c));
 	c->log_level = LOG_LVL_INFO;
 	c->no_route_status = 404;
+	c->status_socket_mode = CONFIG_DEFAULT_STATUS_MODE;
 	c->dns_avoid_s = 60;
 	tsx_cfg_default(&c->sip);
 	tp_cfg_default(&c->transport);
@@ -819,6 +785,21 @@ int config_parse(struct config *c, const char *name, const char *text,
 			rc = -ENOMEM;
 			goto fail;
 		}
+	}
+	if (c->status_socket == NULL) {
+		/* Next to the database: two sbcd with two databases never
+		 * share a status socket by default. */
+		const char *slash = strrchr(c->database, '/');
+		int dir = slash ? (int)(slash - c->database + 1) : 0;
+		size_t n = (size_t)dir + sizeof(CONFIG_DEFAULT_STATUS_SOCKET);
+
+		c->status_socket = malloc(n);
+		if (c->status_socket == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		snprintf(c->status_socket, n, "%.*s%s", dir, c->database,
+			 CONFIG_DEFAULT_STATUS_SOCKET);
 	}
 	return 0;
 
@@ -884,21 +865,16 @@ void config_free(struct config *c)
 		free(c->listeners[i].tls_key);
 		free(c->listeners[i].tls_ca);
 	}
-	for (size_t i = 0; i < c->n_routes; i++) {
-		free(c->routes[i].match_user_prefix);
-		free(c->routes[i].match_domain);
-		free(c->routes[i].target);
-	}
 	for (size_t i = 0; i < c->n_realms; i++)
 		free(c->realms[i].strip);
-	free(c->routes);
 	free(c->realms);
-	c->routes = NULL;
 	c->realms = NULL;
-	c->n_routes = c->n_realms = 0;
+	c->n_realms = 0;
 	free(c->dns_servers);
 	c->dns_servers = NULL;
 	free(c->database);
+	free(c->status_socket);
+	c->status_socket = NULL;
 	free(c->listeners);
 	c->database = NULL;
 	c->listeners = NULL;

@@ -26,6 +26,7 @@
 #include "sbc/log.h"
 #include "sbc/store.h"
 #include "server.h"
+#include "status.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -52,6 +53,7 @@ struct sbcd {
 	struct config cfg;
 	struct store *store;
 	struct server *srv;
+	struct status *status;	/* the status socket */
 	int stopping;
 };
 
@@ -83,8 +85,13 @@ static void sbcd_on_signal(uv_signal_t *h, int signum)
 	struct sbcd *d = h->data;
 
 	if (signum == SIGHUP) {
-		log_warn("SIGHUP: reloading the configuration is not "
-			 "implemented yet; restart sbcd to apply changes");
+		char err[256];
+
+		/* The database's trunks, routes and ACL, as `sbcctl reload`;
+		 * sbc.conf itself is read only at start. */
+		log_info("SIGHUP: reloading trunks, routes and ACL entries");
+		if (d->srv)
+			server_reload(d->srv, err, sizeof(err));
 		return;
 	}
 	if (d->stopping)
@@ -95,9 +102,38 @@ static void sbcd_on_signal(uv_signal_t *h, int signum)
 	 * Once the listeners and the signal handles are closed nothing is
 	 * active, and uv_run returns after their close callbacks ran.
 	 */
+	status_stop(d->status);
+	d->status = NULL;
 	server_stop(d->srv);
 	d->srv = NULL;
 	sbcd_close_signals(d);
+}
+
+static void sbcd_on_status(void *arg, const char *line, struct buf *out)
+{
+	struct sbcd *d = arg;
+
+	server_status(d->srv, line, out);
+}
+
+/* The status socket of sbcd(8), where sbcctl asks its questions. */
+static int sbcd_status_start(struct sbcd *d)
+{
+	struct status_cfg sc = {
+		.path = d->cfg.status_socket,
+		.mode = d->cfg.status_socket_mode,
+	};
+	char err[512];
+	int rc;
+
+	rc = status_start(&d->loop, &sc, sbcd_on_status, d, &d->status, err,
+			  sizeof(err));
+	if (rc < 0) {
+		log_err("status socket: %s", err);
+		return rc;
+	}
+	log_info("status socket %s, mode %04o", sc.path, sc.mode);
+	return 0;
 }
 
 static int sbcd_signals(struct sbcd *d)
@@ -272,8 +308,11 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		log_err("cannot catch signals: %s", uv_strerror(rc));
 	else
-		rc = server_start(&d.loop, &d.cfg, &d.srv);
+		rc = server_start(&d.loop, &d.cfg, d.store, &d.srv);
+	if (rc == 0)
+		rc = sbcd_status_start(&d);
 	if (rc < 0) {
+		status_stop(d.status);
 		server_stop(d.srv);
 		sbcd_close_signals(&d);
 		sbcd_drain(&d);

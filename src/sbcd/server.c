@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,38 +22,12 @@
 #include "sbc/rnd.h"
 #include "sbc/sip_msg.h"
 #include "sbc/sip_print.h"
+#include "sbc/sip_uri.h"
+#include "sbc/store.h"
 #include "sbc/tmr.h"
 #include "sbc/tp.h"
 #include "sbc/tsx.h"
-#include "server.h"
-
-/* Length of the To tag of a stateless 400 (RFC 3261 19.3). */
-#define SERVER_TAG_LEN 16
-
-struct server_stats {
-	unsigned long bad;		/* messages that failed to parse */
-	unsigned long bad_answered;	/* of those, answered with 400 */
-	unsigned long send_errors;
-};
-
-struct server {
-	uv_loop_t *loop;
-	const struct config *cfg;
-	struct tp *tp;
-	struct tsx_layer *tsx;
-	struct core *core;
-	struct dns *dns;
-	const char **dns_servers;	/* NULL-terminated, into dns_buf */
-	char *dns_buf;
-	struct core_cfg core_cfg;
-	struct core_route *routes;
-	struct core_realm *realms;
-	struct tmr_heap tmr;
-	uv_timer_t timer;
-	struct buf out;			/* the stateless 400 being built */
-	struct sip_msg msg;		/* the message being handled */
-	struct server_stats stats;
-};
+#include "server_int.h"
 
 static void server_timer_arm(struct server *s);
 
@@ -179,10 +154,12 @@ static void server_on_recv(struct tp *tp, const struct tp_src *src,
 	if (sip_msg_parse(m, p, len,
 			  src->proto == TP_UDP ? SIP_MSG_DATAGRAM
 					       : SIP_MSG_STREAM,
-			  &why) < 0)
+			  &why) < 0) {
 		server_bad(s, m, src, why ? why : "Bad Request");
-	else
+	} else {
+		msgstat_count_msg(&s->msgs.in, m);
 		tsx_layer_recv(s->tsx, m, src);
+	}
 	server_timer_arm(s);
 }
 
@@ -265,33 +242,18 @@ static int server_dns(struct server *s, const struct config *c)
 	return 0;
 }
 
-/* The core's view of the routes and realms of the configuration. */
+/* The core's view of the realms of the configuration. */
 static int server_core_cfg(struct server *s, const struct config *c)
 {
-	s->routes = calloc(c->n_routes + 1, sizeof(*s->routes));
 	s->realms = calloc(c->n_realms + 1, sizeof(*s->realms));
-	if (!s->routes || !s->realms)
+	if (!s->realms)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->n_routes; i++) {
-		const struct config_route *r = &c->routes[i];
-
-		s->routes[i] = (struct core_route){
-			.name = r->name,
-			.from_realm = r->from_realm,
-			.user_prefix = r->match_user_prefix,
-			.domain = r->match_domain,
-			.target = r->target,
-			.target_realm = r->target_realm,
-		};
-	}
 	for (size_t i = 0; i < c->n_realms; i++)
 		s->realms[i] = (struct core_realm){
 			.name = c->realms[i].name,
 			.strip = c->realms[i].strip,
 		};
 	s->core_cfg = (struct core_cfg){
-		.routes = s->routes,
-		.n_routes = c->n_routes,
 		.realms = s->realms,
 		.n_realms = c->n_realms,
 		.no_route_status = c->no_route_status,
@@ -299,11 +261,85 @@ static int server_core_cfg(struct server *s, const struct config *c)
 		.ack_wait_ms = 64 * c->sip.t1,
 		.dns = s->dns,
 		.avoid_s = c->dns_avoid_s,
+		.writer = s->writer,
 	};
 	return 0;
 }
 
-int server_start(uv_loop_t *loop, const struct config *c,
+int server_reload(struct server *s, char *err, size_t errlen)
+{
+	struct store_routing *r;
+	int rc = store_routing_load(s->store, &r);
+
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot read the routing state: %s",
+			 s->cfg->database, strerror(-rc));
+		log_err("reload: %s", err);
+		return rc;
+	}
+	core_set_routing(s->core, r);
+	store_routing_unref(s->routing);
+	s->routing = r;
+	log_info("routing: %zu trunks, %zu routes, %zu ACL entries", r->n_trunks,
+		 r->n_routes, r->n_acl);
+	for (size_t i = 0; i < r->n_trunks; i++) {
+		struct sip_uri u;
+
+		if (!s->dns && sip_uri_parse(&u, str_cstr(r->trunks[i].uri),
+					     NULL) == 0 &&
+		    u.host_type != SIP_HOST_IPV4 && u.host_type != SIP_HOST_IPV6)
+			log_warn("trunk '%s': %s is a host name, but there is "
+				 "no resolver",
+				 r->trunks[i].name, r->trunks[i].uri);
+	}
+	return 0;
+}
+
+struct server_restore {
+	struct server *s;
+	int64_t now_ms;
+	unsigned long restored, dropped;
+};
+
+/* One stored dialog: its call is rebuilt, or its row deleted. */
+static int server_restore_one(void *arg, const struct store_dialog *d)
+{
+	struct server_restore *r = arg;
+	int rc = core_restore(r->s->core, d, r->now_ms);
+
+	if (rc == 0) {
+		r->restored++;
+		return 0;
+	}
+	r->dropped++;
+	log_warn("dialog %s (%s to %s): %s; forgetting it", d->id,
+		 d->caller ? d->caller : "?", d->callee ? d->callee : "?",
+		 rc == -ETIME     ? "past the maximum call duration"
+		 : rc == -ENOENT ? "no listener of its realm"
+				 : strerror(-rc));
+	if (store_dialog_delete(r->s->store, d->id) < 0)
+		log_warn("dialog %s: cannot delete its row", d->id);
+	return 0;
+}
+
+/* The calls of the dialogs stored by an earlier run. */
+static int server_restore(struct server *s)
+{
+	struct server_restore r = { .s = s, .now_ms = store_now_ms() };
+	int rc = store_dialogs_load(s->store, server_restore_one, &r);
+
+	if (rc < 0) {
+		log_err("%s: cannot read the stored dialogs: %s",
+			s->cfg->database, strerror(-rc));
+		return rc;
+	}
+	if (r.restored || r.dropped)
+		log_info("restored %lu calls from the database (%lu dropped)",
+			 r.restored, r.dropped);
+	return 0;
+}
+
+int server_start(uv_loop_t *loop, const struct config *c, struct store *st,
 		 struct server **out)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -315,6 +351,7 @@ int server_start(uv_loop_t *loop, const struct config *c,
 		return -ENOMEM;
 	s->loop = loop;
 	s->cfg = c;
+	s->store = st;
 	buf_init(&s->out);
 	tmr_heap_init(&s->tmr);
 	tmr_heap_run(&s->tmr, uv_now(loop));
@@ -327,17 +364,24 @@ int server_start(uv_loop_t *loop, const struct config *c,
 		log_err("cannot start the transports: %s", strerror(-rc));
 		return rc;
 	}
+	server_status_init(s);
+	rc = store_writer_start(c->database, &s->writer, err, sizeof(err));
+	if (rc < 0) {
+		log_err("cannot start the database writer: %s", err);
+		return rc;
+	}
 	rc = server_dns(s, c);
 	if (rc == 0)
 		rc = server_core_cfg(s, c);
 	if (rc == 0)
-		rc = core_new(&s->core_cfg, s->tp, &s->tmr, &s->core, err,
-			      sizeof(err));
+		rc = core_new(&s->core_cfg, s->tp, &s->tmr, &s->core);
 	if (rc < 0) {
-		log_err("cannot start the session core: %s",
-			rc == -EINVAL ? err : strerror(-rc));
+		log_err("cannot start the session core: %s", strerror(-rc));
 		return rc;
 	}
+	rc = server_reload(s, err, sizeof(err));
+	if (rc < 0)
+		return rc;
 	rc = tsx_layer_new(&c->sip, &s->tmr, server_send, s->tp,
 			   core_tsx_user(), s->core, &s->tsx);
 	if (rc < 0) {
@@ -351,7 +395,8 @@ int server_start(uv_loop_t *loop, const struct config *c,
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	/* Calls are rebuilt once their listeners exist. */
+	return server_restore(s);
 }
 
 static void server_on_timer_closed(uv_handle_t *h)
@@ -414,7 +459,18 @@ void server_stop(struct server *s)
 	}
 	log_info("messages: %lu bad (%lu answered 400), %lu send errors",
 		 s->stats.bad, s->stats.bad_answered, s->stats.send_errors);
-	free(s->routes);
+	store_routing_unref(s->routing);
+	/* The writer applies what is queued before it stops. */
+	if (s->writer) {
+		struct store_writer_stats ws;
+
+		store_writer_stats(s->writer, &ws);
+		store_writer_stop(s->writer);
+		log_info("store: %lu writes in %lu batches, %lu errors, %lu "
+			 "dropped, longest batch %llu us",
+			 ws.written + ws.queued, ws.batches, ws.errors,
+			 ws.dropped, (unsigned long long)ws.max_batch_us);
+	}
 	free(s->realms);
 	tmr_heap_free(&s->tmr);
 	buf_free(&s->out);

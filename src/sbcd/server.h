@@ -11,16 +11,21 @@
 
 #include <uv.h>
 
+#include "sbc/buf.h"
 #include "sbc/config.h"
+#include "sbc/store.h"
 
 struct server;
 
 /*
- * Binds every listener of c on loop and logs each one.  c must outlive
- * the server.  Returns 0, or a negative errno after logging which
- * listener failed; then nothing is left open once the loop has run.
+ * Binds every listener of c on loop and logs each one, reads the
+ * trunks, routes and ACL from the database st, starts the writer thread
+ * for dialogs and CDRs on the same file, and restores the calls whose
+ * dialogs it holds.  c and st must outlive the server.  Returns 0, or a
+ * negative errno after logging what failed; then nothing is left open
+ * once the loop has run.
  */
-int server_start(uv_loop_t *loop, const struct config *c,
+int server_start(uv_loop_t *loop, const struct config *c, struct store *st,
 		 struct server **out);
 
 /*
@@ -29,5 +34,20 @@ int server_start(uv_loop_t *loop, const struct config *c,
  * listeners' handles are released when the loop runs next.
  */
 void server_stop(struct server *s);
+
+/*
+ * Reads trunks, routes and ACL entries from the database again and makes
+ * new calls use them; calls in progress keep what they started with.
+ * Returns 0, or a negative errno with a message in err (the old state
+ * stays in force).
+ */
+int server_reload(struct server *s, char *err, size_t errlen);
+
+/*
+ * Answers one command line of the status socket (see status.h) with
+ * one JSON object, without a newline, in out.  Implemented in
+ * server_status.c.
+ */
+void server_status(struct server *s, const char *line, struct buf *out);
 
 #endif

@@ -21,20 +21,14 @@
 
 #include "sbc/log.h"
 #include "sbc/store.h"
+#include "store_int.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
 
-struct store {
-	sqlite3 *db;
-	int version;
-};
 
-static void store_msg(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void store_msg(char *err, size_t errlen, const char *fmt, ...)
+void store_msg(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,7 +40,7 @@ static void store_msg(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Maps an SQLite result code to a negative errno. */
-static int store_errno(sqlite3 *db, int rc)
+int store_errno(sqlite3 *db, int rc)
 {
 	int sys;
 

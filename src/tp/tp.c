@@ -290,7 +290,15 @@ int tp_send(struct tp *tp, const struct tp_dest *d, const void *p,
 	}
 	tp->st.msgs_out[d->proto]++;
 	tp->st.bytes_out[d->proto] += len;
+	if (tp->scb)
+		tp->scb(tp->sarg, d, p, len);
 	return 0;
+}
+
+void tp_set_sent_cb(struct tp *tp, tp_sent_cb *cb, void *arg)
+{
+	tp->scb = cb;
+	tp->sarg = arg;
 }
 
 void tp_deliver(struct tp *tp, const struct tp_src *src, const char *p,

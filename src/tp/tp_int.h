@@ -75,6 +75,8 @@ struct tp {
 	tp_recv_cb *rcb;
 	tp_error_cb *ecb;
 	void *arg;
+	tp_sent_cb *scb;		/* NULL: no observer */
+	void *sarg;
 	struct tp_lsn *lsns;		/* open listeners, a list */
 	struct tp_conn *conns;		/* connections not yet closed */
 	struct hash table;		/* open connections by key */

@@ -96,6 +96,8 @@ START_TEST(test_defaults_and_syntax)
 		      err);
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
 	ck_assert_str_eq(c.database, CONFIG_DEFAULT_DATABASE);
+	ck_assert_str_eq(c.status_socket, "var/sbc.sock");
+	ck_assert_uint_eq(c.status_socket_mode, 0600);
 	ck_assert_uint_eq(c.n_listeners, 2);
 
 	ck_assert_str_eq(c.listeners[0].name, "v6");
@@ -192,17 +194,13 @@ static const struct bad_case {
 	  "bad max_connections '0'" },
 	{ "[transport]\nidle_timeout = 1h\n" LISTENER_A, 2,
 	  "bad idle_timeout '1h'" },
-	{ LISTENER_A "[route r]\nfrom_realm = external\n"
-		     "target_realm = external\n", 4,
-	  "route 'r' has no target" },
-	{ LISTENER_A "[route r]\ntarget = sip:1.2.3.4\n", 4,
-	  "route 'r' needs from_realm and target_realm" },
-	{ LISTENER_A "[route r]\nfrom_realm = external\n"
-		     "target_realm = inside\ntarget = sip:1.2.3.4\n", 4,
-	  "route 'r': no listener serves realm 'inside'" },
-	{ LISTENER_A "[route r]\ntarget = http://x\n", 5,
-	  "bad target 'http://x'" },
-	{ LISTENER_A "[route r]\ntarget = sip:a b\n", 5, "bad target" },
+	{ LISTENER_A "[route r]\nfrom_realm = external\n", 4,
+	  "[route] sections are no longer read: trunks and routes live in "
+	  "the database" },
+	{ LISTENER_A "[general]\nstatus_socket_mode = 0800\n", 5,
+	  "bad status_socket_mode '0800' (expected an octal mode" },
+	{ LISTENER_A "[general]\nstatus_socket_mode = rw\n", 5,
+	  "bad status_socket_mode 'rw'" },
 	{ LISTENER_A "[realm external]\n[realm external]\n", 5,
 	  "duplicate realm name 'external' (first on line 4)" },
 	{ LISTENER_A "[realm other]\nstrip = Server\n", 4,
@@ -296,25 +294,18 @@ START_TEST(test_streams_and_timers)
 }
 END_TEST
 
-/* Static routes and realm policies. */
+/* General keys and realm policies. */
 START_TEST(test_routes)
 {
 	static const char text[] =
 		"[general]\n"
 		"no_route_status = 403\n"
 		"max_call_duration = 3600\n"
+		"status_socket = /run/sbc/status\n"
+		"status_socket_mode = 0660\n"
 		"[listener e]\nrealm = external\naddress = 127.0.0.1\n"
 		"[listener i]\nrealm = internal\naddress = 127.0.0.2\n"
-		"[route in]\n"
-		"from_realm = external\n"
-		"match_user_prefix = 100\n"
-		"target = sip:127.0.0.3:5070;transport=tcp\n"
-		"target_realm = internal\n"
-		"[route out]\n"
-		"from_realm = internal\n"
-		"match_domain = example.com\n"
-		"target = sips:[::1]\n"
-		"target_realm = external\n"
+		"[realm external]\n"
 		"[realm internal]\n"
 		"strip = Server\n";
 	struct config c;
@@ -324,18 +315,13 @@ START_TEST(test_routes)
 		      err);
 	ck_assert_uint_eq(c.no_route_status, 403);
 	ck_assert_uint_eq(c.max_call_s, 3600);
-	ck_assert_uint_eq(c.n_routes, 2);
-	ck_assert_str_eq(c.routes[0].name, "in");
-	ck_assert_str_eq(c.routes[0].from_realm, "external");
-	ck_assert_str_eq(c.routes[0].match_user_prefix, "100");
-	ck_assert_ptr_null(c.routes[0].match_domain);
-	ck_assert_str_eq(c.routes[0].target, "sip:127.0.0.3:5070;transport=tcp");
-	ck_assert_str_eq(c.routes[0].target_realm, "internal");
-	ck_assert_str_eq(c.routes[1].match_domain, "example.com");
-	ck_assert_uint_eq(c.routes[1].line, 15);
-	ck_assert_uint_eq(c.n_realms, 1);
-	ck_assert_str_eq(c.realms[0].name, "internal");
-	ck_assert_str_eq(c.realms[0].strip, "Server");
+	ck_assert_str_eq(c.status_socket, "/run/sbc/status");
+	ck_assert_uint_eq(c.status_socket_mode, 0660);
+	ck_assert_uint_eq(c.n_realms, 2);
+	ck_assert_str_eq(c.realms[1].name, "internal");
+	ck_assert_str_eq(c.realms[1].strip, "Server");
+	ck_assert_uint_eq(c.realms[1].line, 13);
+	ck_assert_ptr_null(c.realms[0].strip);
 	config_free(&c);
 	unlink(path);
 	free(path);

@@ -50,6 +50,15 @@ static void teardown(void)
 	rmdir(dir);
 }
 
+/* The directory the file goes in, which store_open would create. */
+static int mkdir_parent(void)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/var", dir);
+	return mkdir(p, 0700);
+}
+
 static sqlite3 *raw_open(void)
 {
 	sqlite3 *db;
@@ -231,6 +240,212 @@ START_TEST(test_no_parent)
 }
 END_TEST
 
+/* A database of the first schema, as the first release made it, is
+ * brought to the latest version at open, its data kept. */
+START_TEST(test_migrate_from_v1)
+{
+	struct store *s;
+	char err[256], v[64];
+	sqlite3 *db;
+
+	ck_assert_int_eq(mkdir_parent(), 0);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	raw_exec(db, store_migrations[0].sql);
+	raw_exec(db, "PRAGMA user_version = 1;"
+		     "INSERT INTO meta VALUES ('mark', 'kept')");
+	sqlite3_close(db);
+
+	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(store_schema_version(s), store_schema_latest());
+	ck_assert_int_eq(store_meta_get(s, "mark", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "kept");
+	store_close(s);
+	db = raw_open();
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM sqlite_master "
+				     "WHERE type = 'table' AND name IN "
+				     "('trunks', 'routes', 'route_targets', "
+				     "'acl', 'dialogs', 'dialog_legs', "
+				     "'cdrs')"),
+			 7);
+	sqlite3_close(db);
+}
+END_TEST
+
+/* Trunks, routes and ACL entries come back in priority order, each
+ * route with its trunks in position order. */
+START_TEST(test_routing_load)
+{
+	struct store_routing *r;
+	struct store *s;
+	char err[256];
+	sqlite3 *db;
+
+	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
+	db = raw_open();
+	raw_exec(db,
+		 "INSERT INTO trunks (name, realm, uri, transport) VALUES "
+		 "('a', 'internal', 'sip:10.0.0.1', NULL),"
+		 "('b', 'internal', 'sip:pbx.example', 'tcp');"
+		 "INSERT INTO routes (name, priority, from_realm, user_prefix) "
+		 "VALUES ('late', 200, 'external', NULL),"
+		 "('early', 10, 'external', '49');"
+		 "INSERT INTO route_targets VALUES ('early', 2, 'a'),"
+		 "('early', 1, 'b'), ('late', 1, 'a');"
+		 "INSERT INTO acl (realm, cidr, action) VALUES "
+		 "('external', '192.0.2.0/24', 'allow')");
+	sqlite3_close(db);
+
+	ck_assert_int_eq(store_routing_load(s, &r), 0);
+	ck_assert_uint_eq(r->refs, 1);
+	ck_assert_uint_eq(r->n_trunks, 2);
+	ck_assert_str_eq(r->trunks[1].transport, "tcp");
+	ck_assert_ptr_null(r->trunks[0].transport);
+	ck_assert_uint_eq(r->n_routes, 2);
+	ck_assert_str_eq(r->routes[0].name, "early");
+	ck_assert_str_eq(r->routes[0].user_prefix, "49");
+	ck_assert_ptr_null(r->routes[1].user_prefix);
+	ck_assert_uint_eq(r->routes[0].n_targets, 2);
+	ck_assert_str_eq(r->routes[0].targets[0]->name, "b");
+	ck_assert_str_eq(r->routes[0].targets[1]->name, "a");
+	ck_assert_ptr_eq(r->routes[0].targets[1],
+			 store_routing_trunk(r, "a"));
+	ck_assert_ptr_null(store_routing_trunk(r, "c"));
+	ck_assert_uint_eq(r->n_acl, 1);
+	ck_assert_int_eq(r->acl[0].allow, 1);
+	store_routing_ref(r);
+	store_routing_unref(r);
+	ck_assert_uint_eq(r->refs, 1);
+	store_routing_unref(r);
+	store_close(s);
+}
+END_TEST
+
+static int count_dialog(void *arg, const struct store_dialog *d)
+{
+	struct store_dialog *out = arg;
+
+	ck_assert_str_eq(d->id, "call1");
+	ck_assert_str_eq(d->caller, "<sip:alice@a>");
+	ck_assert_ptr_null(d->from_trunk);
+	ck_assert_int_eq(d->answered_ms, 2000);
+	ck_assert_str_eq(d->leg[1].transport, "tcp");
+	ck_assert_str_eq(d->leg[1].route_set, "<sip:p1;lr>\n<sip:p2;lr>");
+	ck_assert_uint_eq(d->leg[1].local_cseq, 7);
+	ck_assert_int_eq(d->leg[0].remote_cseq, -1);
+	ck_assert_str_eq(d->leg[0].remote_target, "sip:alice@192.0.2.1");
+	out->updated_ms++;	/* counts the calls */
+	return 0;
+}
+
+static const struct store_dialog dialog1 = {
+	.id = "call1",
+	.route = "r",
+	.caller = "<sip:alice@a>",
+	.callee = "<sip:bob@b>",
+	.started_ms = 1000,
+	.answered_ms = 2000,
+	.updated_ms = 2000,
+	.leg = {
+		{ .realm = "external", .transport = "udp",
+		  .peer = "192.0.2.1:5060", .call_id = "a-cid",
+		  .local_tag = "la", .remote_tag = "ra", .local_cseq = 0,
+		  .remote_cseq = -1, .local_uri = "<sip:bob@b>",
+		  .remote_uri = "<sip:alice@a>",
+		  .remote_target = "sip:alice@192.0.2.1", .route_set = "" },
+		{ .realm = "internal", .transport = "tcp",
+		  .peer = "[2001:db8::1]:5060", .call_id = "b-cid",
+		  .local_tag = "lb", .remote_tag = "rb", .local_cseq = 7,
+		  .remote_cseq = 3, .local_uri = "<sip:alice@sbc>",
+		  .remote_uri = "<sip:bob@b>",
+		  .remote_target = "sip:bob@10.0.0.2",
+		  .route_set = "<sip:p1;lr>\n<sip:p2;lr>" },
+	},
+};
+
+/* The writer thread applies dialog rows, their deletion and CDRs; what
+ * it wrote reads back whole; a write the schema refuses leaves nothing
+ * and is counted. */
+START_TEST(test_writer)
+{
+	struct store_writer *w;
+	struct store_dialog seen = { 0 }, bad = dialog1;
+	struct store_cdr cdr = {
+		.call = "call1", .started_ms = 1000, .answered_ms = 2000,
+		.ended_ms = 3000, .caller = "<sip:alice@a>", .status = 200,
+		.hangup = "callee",
+	};
+	struct store *s;
+	char err[256];
+	sqlite3 *db;
+
+	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_writer_start(path, &w, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_writer_dialog_put(w, &dialog1), 0);
+	bad.id = "bad";
+	bad.leg[0].transport = "sctp";
+	ck_assert_int_eq(store_writer_dialog_put(w, &bad), 0);
+	ck_assert_int_eq(store_writer_cdr(w, &cdr), 0);
+	store_writer_stop(w);
+
+	ck_assert_int_eq(store_dialogs_load(s, count_dialog, &seen), 0);
+	ck_assert_int_eq(seen.updated_ms, 1);
+	db = raw_open();
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM dialogs "
+				     "WHERE id = 'bad'"),
+			 0);
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM cdrs WHERE "
+				     "hangup = 'callee' AND status = 200 AND "
+				     "ended_ms = 3000"),
+			 1);
+	sqlite3_close(db);
+
+	ck_assert_msg(store_writer_start(path, &w, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_writer_dialog_del(w, "call1"), 0);
+	store_writer_stop(w);
+	db = raw_open();
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM dialog_legs"), 0);
+	sqlite3_close(db);
+	store_close(s);
+}
+END_TEST
+
+/* The counters of one writer: written, failed, batches. */
+START_TEST(test_writer_stats)
+{
+	struct store_writer *w;
+	struct store_writer_stats st;
+	struct store_dialog bad = dialog1;
+	struct store *s;
+	char err[256];
+
+	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_writer_start(path, &w, err, sizeof(err)) == 0,
+		      "%s", err);
+	bad.leg[1].transport = "sctp";
+	ck_assert_int_eq(store_writer_dialog_put(w, &dialog1), 0);
+	ck_assert_int_eq(store_writer_dialog_put(w, &bad), 0);
+	ck_assert_int_eq(store_writer_dialog_del(w, "call1"), 0);
+	/* Until the queue drains; bounded. */
+	for (int i = 0; i < 500; i++) {
+		store_writer_stats(w, &st);
+		if (st.queued == 0)
+			break;
+		usleep(10000);
+	}
+	ck_assert_uint_eq(st.queued, 0);
+	ck_assert_uint_eq(st.written, 2);
+	ck_assert_uint_eq(st.errors, 1);
+	ck_assert_uint_ge(st.batches, 1);
+	ck_assert_uint_le(st.batches, 3);
+	ck_assert_uint_ge(st.queued_max, 1);
+	ck_assert_uint_eq(st.dropped, 0);
+	store_writer_stop(w);
+	store_close(s);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -245,6 +460,10 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_garbage_refused);
 	tcase_add_test(tc, test_locked_refused);
 	tcase_add_test(tc, test_no_parent);
+	tcase_add_test(tc, test_migrate_from_v1);
+	tcase_add_test(tc, test_routing_load);
+	tcase_add_test(tc, test_writer);
+	tcase_add_test(tc, test_writer_stats);
 	suite_add_tcase(s, tc);
 	return s;
 }
