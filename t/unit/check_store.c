@@ -446,6 +446,84 @@ START_TEST(test_writer_stats)
 }
 END_TEST
 
+/* One line per column and per index of a database, sorted: the shape
+ * of its schema, whatever the SQL text that made it. */
+static char *schema_shape(sqlite3 *db)
+{
+	static const char sql[] =
+		"SELECT m.name || '.' || p.name || ' ' || p.type || ' ' || "
+		"p.\"notnull\" || ' ' || ifnull(p.dflt_value, '-') || ' ' || "
+		"p.pk FROM sqlite_master m, pragma_table_info(m.name) p "
+		"WHERE m.type = 'table' UNION ALL "
+		"SELECT m.name || ' index ' || i.name || ' ' || i.\"unique\" "
+		"FROM sqlite_master m, pragma_index_list(m.name) i "
+		"WHERE m.type = 'table' ORDER BY 1";
+	sqlite3_stmt *st;
+	size_t len = 0;
+	char *out = calloc(1, 1);
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(st, 0);
+		size_t n = strlen(row);
+
+		out = realloc(out, len + n + 2);
+		ck_assert_ptr_nonnull(out);
+		memcpy(out + len, row, n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = '\0';
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* db/schema.sql describes what the migrations make. */
+START_TEST(test_schema_file)
+{
+	struct store *s;
+	char err[256], *want, *got, *text;
+	sqlite3 *db;
+	FILE *f;
+	long n;
+
+	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
+	store_close(s);
+	db = raw_open();
+	got = schema_shape(db);
+	sqlite3_close(db);
+
+	f = fopen(SRCDIR "/db/schema.sql", "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, text, NULL, NULL, NULL), SQLITE_OK);
+	want = schema_shape(db);
+	sqlite3_close(db);
+	ck_assert_uint_gt(strlen(want), 100);
+	/* The first line that differs, rather than both whole shapes. */
+	if (strcmp(got, want) != 0) {
+		size_t i = 0, line = 0;
+
+		while (got[i] && got[i] == want[i])
+			i++;
+		while (i > 0 && got[i - 1] != '\n')
+			i--;
+		line = i;
+		ck_abort_msg("migrations give '%.60s', db/schema.sql '%.60s'",
+			     got + line, want + line);
+	}
+	free(text);
+	free(got);
+	free(want);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -464,6 +542,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_routing_load);
 	tcase_add_test(tc, test_writer);
 	tcase_add_test(tc, test_writer_stats);
+	tcase_add_test(tc, test_schema_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
