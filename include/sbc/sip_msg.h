@@ -11,6 +11,7 @@
 #ifndef SBC_SIP_MSG_H
 #define SBC_SIP_MSG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sbc/sip_hdr.h"
@@ -45,7 +46,6 @@ struct sip_msg {
 	unsigned status;
 	struct str reason;
 
-	struct sip_hdr hdr[SIP_MSG_MAX_HDRS];
 	uint16_t n_hdr;
 	int16_t first[SIP_HDR_COUNT];	/* first line of each id, or -1 */
 
@@ -60,7 +60,15 @@ struct sip_msg {
 					   a relay then uses 70 */
 	int64_t content_length;		/* -1 when absent */
 	struct str body;
+
+	/* Last, so that a copy may keep only the n_hdr lines it has (the
+	 * transaction layer does): nothing may follow this array. */
+	struct sip_hdr hdr[SIP_MSG_MAX_HDRS];
 };
+
+/* The bytes of a struct sip_msg that holds n header lines. */
+#define SIP_MSG_SIZE(n) \
+	(offsetof(struct sip_msg, hdr) + (size_t)(n) * sizeof(struct sip_hdr))
 
 /* How the message arrived; RFC 3261 18.3 differs for the two. */
 enum sip_msg_mode {

@@ -93,7 +93,7 @@ int tsx_client_start(struct tsx_layer *l, const struct tp_dest *d,
 
 	if (!l || !d || !buf)
 		return -EINVAL;
-	rc = tsx__alloc(l, buf, len, d, &t);
+	rc = tsx__alloc(l, buf, len, -1, d, &t);
 	if (rc < 0)
 		return rc;
 	/* RFC 3261 17.1: ACK has no client transaction; 8.1.1.7: the

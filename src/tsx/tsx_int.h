@@ -61,6 +61,7 @@ struct tsx {
 	unsigned cancel_sent : 1;
 	unsigned gave_up : 1;	/* client: failed() was called */
 	unsigned cancelled : 1;	/* server INVITE: a CANCEL matched it */
+	unsigned pooled : 1;	/* its block goes back to the pool */
 	unsigned final_status;
 	unsigned retx_ms;	/* the current retransmission interval */
 	unsigned c_ms;		/* client INVITE: Timer C length, 0 = off */
@@ -86,13 +87,19 @@ struct tsx {
 	void *cb_arg;
 	void *arg;		/* tsx_set_arg */
 
-	struct sip_msg req;
 	size_t req_len;
-	char req_buf[];
+	char *req_buf;		/* the request's bytes, in the same block */
+	/* The parsed request, with room for its own header lines only: it
+	 * must stay the last member (see SIP_MSG_SIZE). */
+	struct sip_msg req;
 };
 
+/* The bytes of a transaction whose request has n header lines. */
+#define TSX_SIZE(n) (offsetof(struct tsx, req) + SIP_MSG_SIZE(n))
+
 /* tsx.c */
-int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len,
+/* n_hdr: the request's header lines when the caller parsed it, or -1. */
+int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	       const struct tp_dest *d, struct tsx **out);
 void tsx__link(struct tsx *t);
 void tsx__terminate(struct tsx *t);

@@ -70,7 +70,7 @@ int tsx__server_new(struct tsx_layer *l, const struct sip_msg *m,
 	uint64_t h;
 	int rc;
 
-	rc = tsx__alloc(l, m->raw.p, m->raw.len, NULL, &st);
+	rc = tsx__alloc(l, m->raw.p, m->raw.len, m->n_hdr, NULL, &st);
 	if (rc < 0) {
 		log_warn("tsx: cannot keep %.*s: %s", STR_FMT(m->method_s),
 			 strerror(-rc));
