@@ -9,6 +9,7 @@
 --   002_admin.sql     trunks, routes, route_targets, acl, dialogs,
 --                     dialog_legs, cdrs
 --   003_media.sql     dialogs.media: the rtpengine anchoring a call
+--   004_auth.sql      credentials: digest HA1 hashes per realm and user
 --
 -- This file is the schema those migrations make, in one place, for
 -- reading and for tools; t/unit/check_store.c checks that running it
@@ -143,3 +144,26 @@ CREATE TABLE cdrs (
 	hangup TEXT NOT NULL CHECK (hangup IN ('caller', 'callee', 'sbc'))
 );
 CREATE INDEX cdrs_started ON cdrs (started_ms);
+
+-- Digest credentials (RFC 3261 22, RFC 8760): HA1 hashes, never a
+-- password; see db/004_auth.sql.
+CREATE TABLE credentials (
+	realm TEXT NOT NULL CHECK (length(realm) BETWEEN 1 AND 64),
+	username TEXT NOT NULL
+		CHECK (length(username) BETWEEN 1 AND 128
+		       AND username NOT GLOB '*[^A-Za-z0-9._~!$&''()*+,;=%-]*'),
+	digest_realm TEXT NOT NULL
+		CHECK (length(digest_realm) BETWEEN 1 AND 128
+		       AND digest_realm NOT GLOB '*["\]*'),
+	ha1_md5 TEXT CHECK (ha1_md5 IS NULL OR
+			    (length(ha1_md5) = 32
+			     AND ha1_md5 NOT GLOB '*[^0-9a-f]*')),
+	ha1_sha256 TEXT CHECK (ha1_sha256 IS NULL OR
+			       (length(ha1_sha256) = 64
+				AND ha1_sha256 NOT GLOB '*[^0-9a-f]*')),
+	created_ms INTEGER NOT NULL
+		DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000
+			      AS INTEGER)),
+	CHECK (ha1_md5 IS NOT NULL OR ha1_sha256 IS NOT NULL),
+	PRIMARY KEY (realm, username)
+) WITHOUT ROWID;

@@ -14,9 +14,11 @@ layer_of() {
 	tp | tp_*) echo "2 tp" ;;
 	dns | dns_*) echo "2 dns" ;;
 	store | store_*) echo "2 store" ;;
+	rtpe | rtpe_* | bencode) echo "2 media" ;;
 	tsx | tsx_*) echo "3 tsx" ;;
 	dlg | dlg_* | leg | leg_*) echo "4 dlg" ;;
-	route | route_* | acl | acl_*) echo "5 route" ;;
+	route | route_* | acl | acl_* | ratelimit) echo "5 route" ;;
+	auth | auth_*) echo "5 auth" ;;
 	core | core_* | call | call_*) echo "6 core" ;;
 	*) echo "7 edge" ;;
 	esac
@@ -29,9 +31,11 @@ dir_layer() {
 	src/tp/*) echo "2 tp" ;;
 	src/dns/*) echo "2 dns" ;;
 	src/store/*) echo "2 store" ;;
+	src/media/*) echo "2 media" ;;
 	src/tsx/*) echo "3 tsx" ;;
 	src/dlg/*) echo "4 dlg" ;;
 	src/route/*) echo "5 route" ;;
+	src/auth/*) echo "5 auth" ;;
 	src/core/*) echo "6 core" ;;
 	include/sbc/*) layer_of "$(basename "$1" .h)" ;;
 	*) echo "7 edge" ;;

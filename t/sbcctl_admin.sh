@@ -213,7 +213,8 @@ expect "cdr with a bad time: usage" 2 cdr --from 2026-13-01
 expect "cdr with a bad format: usage" 2 cdr --format xml
 
 # Dialogs.
-sql "INSERT INTO dialogs VALUES ('d1', 'r1', 'sip:alice@a', 'sip:bob@b',
+sql "INSERT INTO dialogs (id, route, caller, callee, from_trunk, to_trunk,
+	started_ms, answered_ms, updated_ms) VALUES ('d1', 'r1', 'sip:alice@a', 'sip:bob@b',
 	NULL, 'carrier2', 1796205600000, 1796205601500, 1796205601500);
 	INSERT INTO dialog_legs VALUES ('d1', 0, 'external', 'udp',
 	'127.0.0.1:5060', 'call-a', 'la', 'ra', 1, 2, 'sip:l', 'sip:r',

@@ -347,10 +347,10 @@ if [ -n "$SIPP" ] && command -v timeout >/dev/null 2>&1; then
 	diag "$(cat "$tmp/calls.out")"
 	check "sbcctl calls lists the long call as up" test -n "$listed"
 	head -n 1 "$tmp/calls.out" |
-		grep -Eq '^ID +STATE +CALLER +CALLEE +ROUTE +TRUNK +AGE$' &&
-		grep -Eq ' up +.*sip:alice@a\.example.* +.*sip:1001@b\.example.* +to-inside +to-inside +[0-9]+:[0-9]{2}:[0-9]{2}$' \
+		grep -Eq '^ID +STATE +CALLER +CALLEE +ROUTE +TRUNK +MEDIA +AGE$' &&
+		grep -Eq ' up +.*sip:alice@a\.example.* +.*sip:1001@b\.example.* +to-inside +to-inside +- +[0-9]+:[0-9]{2}:[0-9]{2}$' \
 			"$tmp/calls.out"
-	check "with its caller, callee and route in aligned columns" test $? -eq 0
+	check "with its caller, callee, route and media in aligned columns" test $? -eq 0
 	j=$("$SBCCTL" -s "$sock" calls --json)
 	c=$(printf '%s' "$j" | json_get calls.0.caller)
 	check "calls --json has count 1 and the caller ($c)" \

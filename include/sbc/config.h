@@ -74,6 +74,9 @@ struct config_listener {
 	char *tls_key;				/* TLS: PEM private key */
 	char *tls_ca;				/* TLS: CAs to verify peers */
 	int tls_verify_client;			/* TLS: mutual TLS */
+	char *tls_ciphers;			/* TLS 1.2 cipher list */
+	char *tls_ciphersuites;			/* TLS 1.3 suites */
+	unsigned tls_min_version;		/* 12 or 13; 0: 12 */
 };
 
 
@@ -83,7 +86,71 @@ struct config_realm {
 	unsigned line;
 	char *strip;		/* headers removed, comma-separated; NULL:
 				   the default, CONFIG_DEFAULT_STRIP */
+	int auth;		/* digest authentication (RFC 3261 22) of
+				   out-of-dialog requests from the realm */
+	char *auth_realm;	/* the digest realm; NULL: the realm name */
+	unsigned auth_nonce_s;	/* nonce lifetime; 0: CONFIG_DEFAULT_NONCE */
+	char *auth_algorithms;	/* offered, in order; NULL: SHA-256, MD5 */
+	/* Access control (ACL entries of the database): */
+	int unknown_source;	/* a source that matches no allow entry
+				   and no trunk; CONFIG_ACT_DEFAULT: allow
+				   while the realm has no ACL entry,
+				   reject once it has one */
+	int deny_action;	/* a source a deny entry matches: reject
+				   (the default) or drop */
+	/* Media anchoring through rtpengine (issue 9): */
+	int media;		/* enum core_media: always, never or nat;
+				   0: always when an rtpengine exists */
+	char *media_flags;	/* what rtpengine is asked for, comma-
+				   separated (sbc.conf(5)); NULL: ice-remove */
+	char *media_interface;	/* rtpengine's interface name for the
+				   realm (its direction flag); NULL: none */
 };
+
+/* An rtpengine instance ([rtpengine NAME]); its ng port defaults to
+ * CONFIG_DEFAULT_NG_PORT. */
+#define CONFIG_DEFAULT_NG_PORT 2223
+struct config_rtpengine {
+	char name[CONFIG_NAME_MAX + 1];
+	unsigned line;
+	char *address;				/* as written */
+	uint16_t port;
+	struct sockaddr_storage addr;		/* address and port */
+};
+
+/* What sbc does with a request it refuses. */
+enum config_action {
+	CONFIG_ACT_DEFAULT = 0,	/* not set in the file */
+	CONFIG_ACT_ALLOW,	/* not refused after all */
+	CONFIG_ACT_REJECT,	/* answered (403; 503 for a ban) */
+	CONFIG_ACT_DROP,	/* no answer at all */
+};
+
+/* [limits]: what a source, a message and the calls may do.  0 turns a
+ * rate or count limit off. */
+struct config_limits {
+	unsigned source_rate;	/* requests per second per source IP */
+	unsigned source_burst;	/* its bucket; 0: 2 * source_rate */
+	unsigned ban_ms;	/* ban_time: a source over the rate */
+	int ban_action;		/* drop (default) or reject: 503 */
+	unsigned max_sources;	/* sources tracked at most */
+	unsigned max_calls;	/* concurrent calls in all */
+	unsigned max_cps;	/* new calls per second in all */
+	unsigned limit_status;	/* the answer over a call limit */
+	unsigned limit_retry_after;	/* its Retry-After, s; 0: none */
+	unsigned max_message_size;	/* bytes: 513 (RFC 3261 21.5.11) */
+	unsigned max_headers;	/* header lines: 400 */
+	unsigned max_uri_length;	/* Request-URI: 414 (21.4.12) */
+};
+
+#define CONFIG_DEFAULT_SOURCE_RATE 100
+#define CONFIG_DEFAULT_BAN_S 60
+#define CONFIG_DEFAULT_MAX_MESSAGE 32768
+#define CONFIG_DEFAULT_MAX_HEADERS 100
+#define CONFIG_DEFAULT_MAX_URI 1024
+
+/* How long a digest nonce is good for, in seconds. */
+#define CONFIG_DEFAULT_NONCE 300
 
 /* Headers that reveal software or hosts, removed unless a realm's strip
  * says otherwise; topology headers are always regenerated. */
@@ -106,6 +173,15 @@ struct config {
 	size_t n_listeners;
 	struct tsx_cfg sip;		/* [sip]: transaction timers */
 	struct tp_cfg transport;	/* [transport]: connection limits */
+	struct config_limits limits;	/* [limits] */
+	struct config_rtpengine *rtpengines;
+	size_t n_rtpengines;
+	/* [media]: the ng client and what a failure does. */
+	unsigned media_timeout_ms;	/* per try; default 500 */
+	unsigned media_tries;		/* per instance; default 3 */
+	unsigned media_ping_ms;		/* health checks; default 5 s */
+	int media_continue;		/* on_failure = continue */
+	unsigned media_fail_status;	/* on_failure = refuse: 503 */
 };
 
 /*

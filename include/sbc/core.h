@@ -25,15 +25,37 @@
 #include <stdint.h>
 
 #include "sbc/dns.h"
+#include "sbc/rtpe.h"
 #include "sbc/store.h"
 #include "sbc/tmr.h"
 #include "sbc/tp.h"
 #include "sbc/tsx.h"
 
+/* When the media of a call goes through rtpengine (sbc.conf [realm]
+ * media); see call_media.c. */
+enum core_media {
+	CORE_MEDIA_DEFAULT = 0,	/* always with an rtpengine, else never */
+	CORE_MEDIA_ALWAYS,
+	CORE_MEDIA_NEVER,
+	CORE_MEDIA_NAT,		/* when the caller looks NATed */
+};
+
+/* Whether name is one of the media_flags sbc knows (sbc.conf(5)). */
+int core_media_flag_ok(struct str name);
+
 /* The header policy of a realm (sbc.conf [realm]). */
 struct core_realm {
 	const char *name;
 	const char *strip;	/* comma-separated names; NULL: default */
+	/* Digest authentication of out-of-dialog requests from the realm
+	 * (RFC 3261 22): the digest realm of the challenge, NULL for none. */
+	const char *auth_realm;
+	unsigned auth_nonce_s;	/* nonce lifetime, seconds */
+	const char *auth_algorithms;	/* "SHA-256, MD5" when NULL */
+	/* Media anchoring (call_media.c). */
+	enum core_media media;
+	const char *media_flags;	/* comma-separated; NULL: ice-remove */
+	const char *media_interface;	/* rtpengine interface; NULL: none */
 };
 
 struct core_cfg {
@@ -45,6 +67,14 @@ struct core_cfg {
 	struct dns *dns;		/* RFC 3263; NULL: numeric hosts only */
 	unsigned avoid_s;		/* a failed next hop is tried last */
 	struct store_writer *writer;	/* dialog rows and CDRs; NULL: none */
+	/* Call admission (sbc.conf [limits]); 0: no limit. */
+	unsigned max_calls;		/* concurrent calls in all */
+	unsigned max_cps;		/* new calls per second in all */
+	unsigned limit_status;		/* the answer over a limit: 503 */
+	unsigned limit_retry_after;	/* its Retry-After, s; 0: none */
+	struct rtpe *rtpe;		/* media anchoring; NULL: none */
+	unsigned media_fail_status;	/* no rtpengine answers: refuse the
+					   call with it; 0: go on unanchored */
 };
 
 struct core;
@@ -66,6 +96,14 @@ int core_new(const struct core_cfg *cfg, struct tp *tp,
  * with.  Until it is set, no INVITE finds a route.
  */
 void core_set_routing(struct core *c, struct store_routing *r);
+
+/*
+ * The digest credentials of realms that require authentication
+ * (store_creds_load); the core takes a reference.  Until it is set, no
+ * request of such a realm passes.
+ */
+struct store_creds;
+void core_set_creds(struct core *c, struct store_creds *cr);
 
 /*
  * Rebuilds a confirmed call from its dialog row, so that its in-dialog
@@ -99,6 +137,28 @@ struct core_stats {
 	unsigned long ended_max_duration;
 	unsigned long restored;		/* calls loaded from the database */
 	unsigned long store_errors;	/* writes the store refused */
+	/* Digest authentication (RFC 3261 22): 401s sent without stale,
+	 * requests that passed, requests with wrong or unknown credentials
+	 * (these get a 401 too), and 401s with stale=true. */
+	unsigned long auth_challenges;
+	unsigned long auth_ok;
+	unsigned long auth_failed;
+	unsigned long auth_stale;
+	/* INVITEs refused by call admission, by limit. */
+	unsigned long calls_limit_trunk;	/* a trunk's max_calls */
+	unsigned long calls_limit_global;	/* [limits] max_calls */
+	unsigned long cps_limit_trunk;		/* a trunk's max_cps */
+	unsigned long cps_limit_global;		/* [limits] max_cps */
+	unsigned long max_forwards;	/* answered 483 (RFC 3261 16.3) */
+	/* Media anchoring through rtpengine (call_media.c). */
+	unsigned long media_anchored;	/* calls anchored now */
+	unsigned long media_offers;
+	unsigned long media_answers;
+	unsigned long media_deletes;
+	unsigned long media_failures;	/* offers or answers that failed */
+	unsigned long media_delete_failures;
+	unsigned long media_refused;	/* calls refused for it */
+	unsigned long media_unanchored;	/* calls that went on without */
 };
 
 /* A live call as the status socket shows it. */
@@ -116,6 +176,7 @@ struct core_call_info {
 	int64_t started_ms;		/* Unix epoch */
 	int64_t answered_ms;		/* 0: not answered */
 	int restored;			/* loaded from the database */
+	const char *media;		/* the anchoring rtpengine, or NULL */
 };
 
 typedef void (*core_call_cb)(void *arg, const struct core_call_info *i);

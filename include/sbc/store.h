@@ -141,6 +141,7 @@ struct store_dialog {
 	const char *from_trunk;
 	const char *to_trunk;
 	int64_t started_ms, answered_ms, updated_ms;
+	const char *media;		/* the anchoring rtpengine, or NULL */
 	struct store_leg leg[2];
 };
 
@@ -186,12 +187,17 @@ struct store_writer_stats {
 	unsigned long queued;		/* writes waiting now */
 	unsigned long queued_max;	/* the most that ever waited */
 	unsigned long written;		/* writes committed */
+	unsigned long coalesced;	/* dialog writes a later one made
+					   pointless in the same batch */
 	unsigned long batches;		/* transactions committed */
 	unsigned long errors;		/* writes that failed */
 	unsigned long dropped;		/* refused: the queue was full */
 	uint64_t last_batch_us;		/* time of the last transaction */
 	uint64_t max_batch_us;		/* the longest one */
 };
+
+/* How long the writer gathers writes into one transaction. */
+#define STORE_WRITER_GATHER_MS 20
 
 /* The most writes that may wait; past it writes are dropped and
  * counted, so that a stalled disk cannot eat the memory. */

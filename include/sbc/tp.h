@@ -59,7 +59,22 @@ struct tp_tls_cfg {
 	const char *ca_file;	/* PEM CAs for peer verification; optional */
 	int verify_client;	/* accepted connections: require and verify a
 				   client certificate (mutual TLS) */
+	const char *ciphers;	/* TLS 1.2 cipher list (OpenSSL syntax);
+				   NULL: TP_TLS_DEFAULT_CIPHERS */
+	const char *ciphersuites;	/* TLS 1.3 suites; NULL: OpenSSL's */
+	unsigned min_version;	/* 12 or 13 for TLS 1.2 or 1.3; 0: 1.2 */
 };
+
+/*
+ * Forward-secret suites only: ECDHE and DHE key exchange with AEAD
+ * ciphers (RFC 7525 4.2, RFC 9325 4.2).  Every TLS 1.3 suite is forward
+ * secret.
+ */
+#define TP_TLS_DEFAULT_CIPHERS \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
+	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
 
 struct tp_lsn_cfg {
 	const char *name;	/* unique, for logs and status */
@@ -138,6 +153,16 @@ int tp_new(uv_loop_t *loop, const struct tp_cfg *cfg, tp_recv_cb *rcb,
  */
 int tp_listen(struct tp *tp, const struct tp_lsn_cfg *c, struct tp_lsn **out,
 	      char *err, size_t errlen);
+
+/*
+ * Loads the certificate, key and CAs of every TLS listener again from
+ * the files it was opened with, into a new context that connections
+ * made or accepted from now on use; open connections keep theirs.  A
+ * listener whose files do not load keeps its old context, and the
+ * reason is logged.  Returns the number of listeners that failed (0 for
+ * none), with the first reason in err.
+ */
+int tp_tls_reload(struct tp *tp, char *err, size_t errlen);
 
 /* The listener's bound address (the chosen port when it asked for 0). */
 int tp_lsn_addr(const struct tp_lsn *l, struct sockaddr_storage *ss);

@@ -107,6 +107,7 @@ void call__store_put(struct call *k)
 		.started_ms = k->started_ms,
 		.answered_ms = k->answered_ms,
 		.updated_ms = store_now_ms(),
+		.media = call__media_name(k),
 	};
 	for (int i = 0; i < 2; i++) {
 		buf_init(&rs[i]);
@@ -179,6 +180,7 @@ void core_calls_foreach(struct core *c, core_call_cb cb, void *arg)
 			.started_ms = k->started_ms,
 			.answered_ms = k->answered_ms,
 			.restored = k->restored,
+			.media = call__media_name(k),
 		};
 		cb(arg, &i);
 	}
@@ -325,9 +327,11 @@ int core_restore(struct core *c, const struct store_dialog *d, int64_t now_ms)
 		 k->leg[LEG_B].dlg->call_id);
 	snprintf(k->b_from_tag, sizeof(k->b_from_tag), "%s",
 		 k->leg[LEG_B].dlg->local_tag);
+	call__media_restore(k, d->media);
 	c->stats.calls_active++;
 	c->stats.restored++;
 	k->counted_active = 1;
+	core__admit_take(c, k, k->from_trunk, k->r_to_trunk);
 	if (cfg->max_call_ms)
 		tmr_start(c->tmr, &k->max_timer,
 			  (uint64_t)((int64_t)cfg->max_call_ms - age),

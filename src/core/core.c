@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbc/auth.h"
 #include "sbc/log.h"
 #include "sbc/rnd.h"
 #include "sbc/sip_print.h"
@@ -43,6 +44,10 @@ static int core_hdr_regenerated(const struct sip_hdr *h)
 	case SIP_HDR_PATH:
 	case SIP_HDR_RSEQ:
 	case SIP_HDR_RACK:
+	/* RFC 3261 22: credentials are for the hop that asked for them,
+	 * sbc itself; they never go on to the other side. */
+	case SIP_HDR_AUTHORIZATION:
+	case SIP_HDR_PROXY_AUTHORIZATION:
 		return 1;
 	case SIP_HDR_OTHER:
 		return str_caseeq_c(h->name, "Service-Route") ||
@@ -54,7 +59,8 @@ static int core_hdr_regenerated(const struct sip_hdr *h)
 
 static const char *core_strip_of(const struct core *c, const char *realm)
 {
-	for (size_t i = 0; i < c->cfg->n_realms; i++)
+	/* Leg A of a relayed MESSAGE or PUBLISH has no realm set. */
+	for (size_t i = 0; realm && i < c->cfg->n_realms; i++)
 		if (strcmp(c->cfg->realms[i].name, realm) == 0 &&
 		    c->cfg->realms[i].strip)
 			return c->cfg->realms[i].strip;
@@ -165,17 +171,20 @@ void core__answer(struct core *c, struct tsx *st, unsigned status,
 void core__target_failed(struct core *c, const struct call *k,
 			 unsigned seconds)
 {
-	const struct tp_dest *d = &k->targets[k->cur_target];
+	const struct tp_dest *d;
 	char a[64];
 
+	if (!k->setup)
+		return;
+	d = &k->setup->targets[k->cur_target];
 	log_info("core: next hop %s failed",
 		 tp_addr_fmt((const struct sockaddr *)&d->addr, a, sizeof(a)));
 	if (!seconds)
 		seconds = c->cfg->avoid_s;
 	/* RFC 3263 4.3, and RFC 3261 21.5.4 for a 503's Retry-After. */
 	if (c->cfg->dns && seconds && k->dnsq == NULL &&
-	    k->dtargets[k->cur_target].host[0])
-		dns_target_failed(c->cfg->dns, &k->dtargets[k->cur_target],
+	    k->setup->dtargets[k->cur_target].host[0])
+		dns_target_failed(c->cfg->dns, &k->setup->dtargets[k->cur_target],
 				  seconds);
 }
 
@@ -274,6 +283,15 @@ static void core_on_request(void *arg, struct tsx *st,
 			c->stats.local++;
 			return;
 		}
+		/* RFC 3261 16.3 step 3 holds across the two legs too: a
+		 * request with no hops left is not relayed.  A BYE is not
+		 * relayed but answered, and the other leg gets sbc's own. */
+		if (m->max_forwards == 0 && m->method != SIP_METHOD_BYE) {
+			core__answer(c, st, 483, STR_NULL, NULL);
+			c->stats.local++;
+			c->stats.max_forwards++;
+			return;
+		}
 		call__in_dialog(c, st, leg, m, src);
 		return;
 	}
@@ -282,8 +300,16 @@ static void core_on_request(void *arg, struct tsx *st,
 	if (m->max_forwards == 0 && m->method != SIP_METHOD_OPTIONS) {
 		core__answer(c, st, 483, STR_NULL, NULL);
 		c->stats.local++;
+		c->stats.max_forwards++;
 		return;
 	}
+	/* RFC 3261 22.1: a realm may require credentials of the requests
+	 * that sbc passes on; those it answers itself need none. */
+	if ((m->method == SIP_METHOD_INVITE ||
+	     m->method == SIP_METHOD_MESSAGE ||
+	     m->method == SIP_METHOD_PUBLISH) &&
+	    core__auth(c, st, m, src))
+		return;
 	switch (m->method) {
 	case SIP_METHOD_OPTIONS:
 		core_options(c, st);
@@ -298,6 +324,8 @@ static void core_on_request(void *arg, struct tsx *st,
 				     NULL);
 			return;
 		}
+		if (core__admit_check(c, st, r, from_trunk) < 0)
+			return;
 		call__invite(c, st, m, src, r, from_trunk);
 		return;
 	case SIP_METHOD_OTHER:
@@ -399,6 +427,12 @@ int core_new(const struct core_cfg *cfg, struct tp *tp,
 	c->cfg = cfg;
 	c->tp = tp;
 	c->tmr = tmr;
+	rc = auth_new(&c->auth);
+	if (rc < 0) {
+		hash_free(&c->dialogs);
+		free(c);
+		return rc;
+	}
 	*out = c;
 	return 0;
 }
@@ -407,6 +441,12 @@ void core_set_routing(struct core *c, struct store_routing *r)
 {
 	store_routing_unref(c->routing);
 	c->routing = r ? store_routing_ref(r) : NULL;
+}
+
+void core_set_creds(struct core *c, struct store_creds *cr)
+{
+	store_creds_unref(c->creds);
+	c->creds = cr ? store_creds_ref(cr) : NULL;
 }
 
 void core_set_tsx(struct core *c, struct tsx_layer *tsx)
@@ -420,6 +460,9 @@ void core_free(struct core *c)
 		return;
 	call__free_all(c);
 	store_routing_unref(c->routing);
+	store_creds_unref(c->creds);
+	auth_free(c->auth);
+	core__admit_free(c);
 	hash_free(&c->dialogs);
 	free(c);
 }

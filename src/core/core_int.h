@@ -10,6 +10,7 @@
 #include "sbc/core.h"
 #include "sbc/dlg.h"
 #include "sbc/hash.h"
+#include "sbc/ratelimit.h"
 #include "sbc/sip_msg.h"
 #include "sbc/store.h"
 #include "sbc/tmr.h"
@@ -68,11 +69,54 @@ struct fork {
 	char a_tag[CORE_TAG_LEN + 1];	/* the To tag leg A sees for it */
 };
 
+/*
+ * A message with (or maybe with) SDP held while rtpengine rewrites its
+ * body (call_media.c).  msg is a parsed copy that owns its bytes; tsx is
+ * a reference the job holds (the message's transaction), or NULL.
+ */
+struct media_job;
+typedef void(media_done_cb)(struct call *k, struct media_job *j, int err,
+			    struct str sdp);
+
+struct media_job {
+	struct media_job *next;
+	int side;			/* the leg the message came from */
+	struct sip_msg *msg;
+	struct tsx *tsx;
+	void *arg;			/* the continuation's own */
+	media_done_cb *done;
+};
+
+/* A call's media anchoring. */
+struct call_media {
+	int server;			/* rtpengine index; -1: none */
+	int offer_from;			/* the side of an unanswered offer;
+					   -1: none */
+	unsigned anchor : 1;		/* the policy asks for anchoring */
+	unsigned sent : 1;		/* an offer went out: delete at end */
+	unsigned counted : 1;		/* in stats.media_anchored */
+	struct media_job *jobs;		/* in order; the first in flight */
+	struct rtpe_req *req;		/* holds a call reference */
+	struct buf b_sdp;		/* leg B's SDP of the first offer */
+};
+
 /* Next hops of leg B tried in turn (RFC 3263 4.3). */
 #define CALL_MAX_TARGETS 8
 
 /* Reliable provisional responses relayed (RFC 3262). */
 #define CALL_MAX_RSEQ 16
+
+/*
+ * What only a call in setup needs: leg B's next hops as resolved, and the
+ * early dialogs of forks.  It is most of a call's size, and is freed once
+ * the call is answered, so a long call costs far less memory.
+ */
+struct call_setup {
+	struct tp_dest targets[CALL_MAX_TARGETS];	/* leg B, in order */
+	struct dns_target dtargets[CALL_MAX_TARGETS];	/* as resolved */
+	struct fork forks[CALL_MAX_FORKS];
+	unsigned n_forks;
+};
 
 struct call {
 	struct core *core;
@@ -82,8 +126,7 @@ struct call {
 	struct tsx *a_invite;		/* A's INVITE until its final answer */
 	struct tsx *b_invite;		/* B's INVITE client transaction */
 	char a_tag[CORE_TAG_LEN + 1];	/* sbc's To tag on leg A */
-	struct fork forks[CALL_MAX_FORKS];
-	unsigned n_forks;
+	struct call_setup *setup;	/* NULL once answered, or restored */
 	struct {
 		uint32_t b, a;
 	} rseq[CALL_MAX_RSEQ];		/* RSeq of leg B -> RSeq on leg A */
@@ -105,15 +148,15 @@ struct call {
 	const struct store_trunk *trunk;	/* the one tried now */
 	unsigned trunk_i;		/* its place in route->targets */
 	const char *from_trunk;		/* the trunk the caller is, if any */
+	struct admit_trunk *admitted[2];	/* counted against (admit.c) */
 	char *restored_text;		/* strings of a restored call */
 	const char *r_route, *r_to_trunk;	/* its names, in there */
-	struct tp_dest targets[CALL_MAX_TARGETS];	/* leg B, in order */
-	struct dns_target dtargets[CALL_MAX_TARGETS];	/* as resolved */
 	struct dns_sip_query *dnsq;	/* resolving the route's target */
 	unsigned n_targets;
 	unsigned cur_target;
 	char b_from_tag[CORE_TAG_LEN + 1];
 	char b_call_id[CORE_CALLID_LEN + 1];
+	struct call_media media;
 	struct call *prev, *next;	/* core->calls */
 };
 
@@ -126,6 +169,10 @@ struct core {
 	struct call *calls;
 	struct relay *relays;
 	struct store_routing *routing;	/* trunks and routes in force */
+	struct auth *auth;		/* the nonce secret */
+	struct store_creds *creds;	/* digest credentials in force */
+	struct hash admit;		/* struct admit_trunk by name */
+	struct ratelimit_bucket admit_cps;	/* [limits] max_cps */
 	struct core_stats stats;
 };
 
@@ -151,6 +198,27 @@ uint64_t core__dialog_hash(struct str call_id, struct str tag);
 void core__target_failed(struct core *c, const struct call *k,
 			 unsigned seconds);
 
+/* core_auth.c */
+/* Authenticates an out-of-dialog request when its realm asks for it
+ * (RFC 3261 22.2): 0 lets it on, 1 means it was answered with 401. */
+int core__auth(struct core *c, struct tsx *st, const struct sip_msg *m,
+	       const struct tp_src *src);
+
+/* admit.c: call admission (sbc.conf [limits], trunk max_calls and
+ * max_cps). */
+struct admit_trunk;
+/* Whether a new call from from_trunk (NULL: none) by route r may start;
+ * takes its cps tokens when it may.  Returns 0, or -EBUSY after
+ * answering st with the limit status and Retry-After. */
+int core__admit_check(struct core *c, struct tsx *st,
+		      const struct store_route *r, const char *from_trunk);
+/* Counts the call against its trunks (names; NULL: none). */
+void core__admit_take(struct core *c, struct call *k, const char *from_trunk,
+		      const char *to_trunk);
+/* The call ends: its trunks' counts drop. */
+void core__admit_release(struct call *k);
+void core__admit_free(struct core *c);
+
 /* call.c */
 void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 		  const struct tp_src *src, const struct store_route *r,
@@ -164,12 +232,83 @@ void call__cancel(struct core *c, struct tsx *st);
 struct leg *call__find_leg(struct core *c, struct str call_id,
 			   struct str tag);
 void call__free_all(struct core *c);
+/* Shared by call.c, call_dialog.c, call_media.c and call_store.c. */
+/* The call is over: its dialogs stop matching, its timers stop; it may
+ * be freed here. */
+void call__down(struct call *k);
+/* Methods whose Contact refreshes the target (RFC 3261 12.2, 3311). */
+int call__method_refreshes(enum sip_method m);
+/* Relays a response of the other leg to server transaction st on leg
+ * to, with To tag tag, extra header lines and, when set, sdp as body. */
+void call__relay_response_tag(struct call *k, struct tsx *st, int to,
+			      const struct sip_msg *rsp, const char *tag,
+			      const char *extra, struct str sdp);
+void call__relay_response(struct call *k, struct tsx *st, int to,
+			  const struct sip_msg *rsp, struct str sdp);
+/* Sends a request in a leg's dialog; returns 0 or a negative errno. */
+int call__leg_request(struct call *k, int side, struct str method,
+		      uint32_t cseq, const struct sip_msg *from,
+		      const char *extra, struct str sdp,
+		      const struct tsx_client_cb *cb, void *arg,
+		      struct tsx **out);
+void call__leg_table_remove(struct core *c, struct leg *l);
+/* Via, Max-Forwards and, with contact, Contact of a request sbc sends. */
+void call__leg_print_via(struct buf *b, const struct leg *l, int mf,
+			 int contact);
+/* RFC 3261 13.3.1.4: a 2xx the caller never ACKs ends the session. */
+void call__on_no_ack(struct tmr *t, void *arg);
+/* The callbacks of a BYE of sbc's own. */
+extern const struct tsx_client_cb call__bye_cb;
+/* Ends a confirmed leg with a BYE of sbc's own. */
+void call__leg_bye(struct call *k, int side);
+/* Leg A's INVITE gets its final answer from sbc. */
+void call__a_final(struct call *k, unsigned status, struct str reason);
+/* The RAck line for leg B of a PRACK from leg A, or NULL (RFC 3262). */
+const char *call__rack_map_a(struct call *k, const struct sip_msg *m,
+			     char *line, size_t n);
+/* call_dialog.c: relayed in-dialog requests. */
+extern const struct tsx_client_cb call__relay_cb;
+void call__relay_link(struct core *c, struct relay *r);
+void call__relay_free(struct relay *r);
 /* Shared with call_store.c. */
 struct call *call__new(struct core *c, enum call_state state);
 void call__unref(struct call *k);
 void call__leg_table_add(struct core *c, struct leg *l);
 int call__leg_bind(struct core *c, struct leg *l, const struct tp_dest *d);
 void call__on_max(struct tmr *t, void *arg);
+
+void call__ref(struct call *k);
+
+/* call_media.c: media anchoring through rtpengine. */
+/* Decides at the INVITE whether the call is anchored (the realms'
+ * media policy, and for "nat" the source address against Contact and
+ * SDP). */
+void call__media_init(struct call *k, const struct sip_msg *m,
+		      const struct tp_src *src);
+/*
+ * A message from leg side that may carry SDP.  Returns 0 when it goes
+ * on now unchanged (no anchoring, no SDP, nothing queued before it);
+ * 1 when it was taken: done is called later with the SDP rtpengine
+ * gave for the other side (or STR_NULL: the body as it is), or with a
+ * negative errno when rtpengine failed.  tsx (may be NULL) is held
+ * until then.  A negative errno when the message cannot be held.
+ */
+int call__media_defer(struct call *k, int side, const struct sip_msg *m,
+		      struct tsx *tsx, void *arg, media_done_cb *done);
+/* rtpengine failed for k: the status to refuse the call with, or 0 when
+ * the call goes on unanchored from now on ([media] on_failure). */
+int call__media_failed(struct call *k);
+/* The call ends: held messages are dropped (their done gets
+ * -ECANCELED), rtpengine gets `delete`. */
+void call__media_end(struct call *k);
+/* Frees what the media part of k holds, sending nothing (shutdown). */
+void call__media_free(struct call *k);
+/* The body of m, or sdp (application/sdp) when it is set. */
+void call__print_body(struct buf *b, const struct sip_msg *m, struct str sdp);
+/* The name of the rtpengine anchoring k, or NULL. */
+const char *call__media_name(const struct call *k);
+/* A restored call is anchored on the rtpengine of that name. */
+void call__media_restore(struct call *k, const char *name);
 
 /* call_store.c: dialog rows, CDRs and restored calls. */
 /* Writes (or rewrites) the dialog row of an answered call. */

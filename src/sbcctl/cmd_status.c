@@ -41,7 +41,7 @@ void cmd_status_usage(FILE *f)
 		"  stats   every counter, one \"name value\" line each\n"
 		"  calls   the live calls as a table: id, state, caller, "
 		"callee,\n"
-		"          route, trunk, age\n"
+		"          route, trunk, media (the anchoring rtpengine), age\n"
 		"  reload  read trunks, routes and ACLs from the database again\n"
 		"\n"
 		"  -j, --json  print sbcd's JSON answer as it came\n"
@@ -405,10 +405,10 @@ static void status_on_line(void *arg, const char *path, const char *v)
 /* The columns of sbcctl calls, and the members that fill them. */
 static const char *const status_call_cols[] = { "ID",	 "STATE", "CALLER",
 						"CALLEE", "ROUTE", "TRUNK",
-						"AGE" };
+						"MEDIA",  "AGE" };
 static const char *const status_call_keys[] = { "id",	 "state", "caller",
 						"callee", "route", "trunk",
-						"age_s" };
+						"media",  "age_s" };
 #define STATUS_NCOLS (sizeof(status_call_cols) / sizeof(*status_call_cols))
 
 struct status_calls {

@@ -24,6 +24,8 @@ static const struct sbcctl_cmd cmds[] = {
 	  cmd_cdr_run, cmd_cdr_usage },
 	{ "dialogs", "list the stored dialogs of answered calls",
 	  cmd_dialogs_run, cmd_dialogs_usage },
+	{ "user", "add, delete and list digest users (HA1 only)",
+	  cmd_user_run, cmd_user_usage },
 	{ "status", "ask sbcd for its version, pid and uptime",
 	  cmd_status_run, cmd_status_usage },
 	{ "stats", "ask sbcd for its counters",

@@ -42,6 +42,8 @@ int cmd_cdr_run(const struct sbcctl_opts *o, int argc, char **argv);
 void cmd_cdr_usage(FILE *f);
 int cmd_dialogs_run(const struct sbcctl_opts *o, int argc, char **argv);
 void cmd_dialogs_usage(FILE *f);
+int cmd_user_run(const struct sbcctl_opts *o, int argc, char **argv);
+void cmd_user_usage(FILE *f);
 /* status, stats, calls and reload: argv[0] is the command (cmd_status.c). */
 int cmd_status_run(const struct sbcctl_opts *o, int argc, char **argv);
 void cmd_status_usage(FILE *f);

@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbc/auth.h"
 #include "sbc/config.h"
+#include "sbc/core.h"
+#include "sbc/sip_msg.h"
 #include "sbc/str.h"
 
 enum section {
@@ -26,6 +29,9 @@ enum section {
 	SECTION_DNS,
 	SECTION_LISTENER,
 	SECTION_REALM,
+	SECTION_LIMITS,
+	SECTION_MEDIA,
+	SECTION_RTPENGINE,
 	SECTION_COUNT
 };
 
@@ -36,13 +42,17 @@ static const char *const section_names[] = {
 	[SECTION_DNS] = "dns",
 	[SECTION_LISTENER] = "listener",
 	[SECTION_REALM] = "realm",
+	[SECTION_LIMITS] = "limits",
+	[SECTION_MEDIA] = "media",
+	[SECTION_RTPENGINE] = "rtpengine",
 };
 
 /* Sections that take a name hold an array of structs in struct config,
  * each starting with the name and the line (see config.h). */
 static int section_named(enum section s)
 {
-	return s >= SECTION_LISTENER;
+	return s == SECTION_LISTENER || s == SECTION_REALM ||
+	       s == SECTION_RTPENGINE;
 }
 
 enum key_type {
@@ -57,6 +67,12 @@ enum key_type {
 	KEY_STRING,	/* any non-empty text, malloc'd */
 	KEY_FAMILY,	/* ipv4 or ipv6: 1 for ipv4 */
 	KEY_MODE,	/* file permissions in octal, 0 to 0777 */
+	KEY_TLSVER,	/* 1.2 or 1.3, stored as 12 or 13 */
+	KEY_ACTION,	/* allow, reject or drop (enum config_action);
+			   min holds the bits of those allowed */
+	KEY_MEDIA,	/* always, never or nat (enum core_media) */
+	KEY_ONFAIL,	/* refuse or continue: 1 for continue */
+	KEY_FLAGS,	/* media_flags: names core_media_flag_ok knows */
 };
 
 /*
@@ -80,6 +96,21 @@ struct key {
 
 #define RLM(f) offsetof(struct config_realm, f), \
 	sizeof(((struct config_realm *)0)->f)
+#define ACTS(a) (1u << CONFIG_ACT_##a)
+#define RTPE(f) offsetof(struct config_rtpengine, f), \
+	sizeof(((struct config_rtpengine *)0)->f)
+
+static const char *const media_names[] = {
+	[CORE_MEDIA_ALWAYS] = "always",
+	[CORE_MEDIA_NEVER] = "never",
+	[CORE_MEDIA_NAT] = "nat",
+};
+
+static const char *const action_names[] = {
+	[CONFIG_ACT_ALLOW] = "allow",
+	[CONFIG_ACT_REJECT] = "reject",
+	[CONFIG_ACT_DROP] = "drop",
+};
 
 static const struct key keys[] = {
 	{ SECTION_GENERAL, "log_level", KEY_LEVEL, CFG(log_level), 0, 0, 0 },
@@ -124,10 +155,71 @@ static const struct key keys[] = {
 	{ SECTION_LISTENER, "tls_ca", KEY_PATH, LSN(tls_ca), 0, 0, 0 },
 	{ SECTION_LISTENER, "tls_verify_client", KEY_BOOL,
 	  LSN(tls_verify_client), 0, 0, 0 },
+	{ SECTION_LISTENER, "tls_ciphers", KEY_STRING, LSN(tls_ciphers), 0, 0,
+	  0 },
+	{ SECTION_LISTENER, "tls_ciphersuites", KEY_STRING,
+	  LSN(tls_ciphersuites), 0, 0, 0 },
+	/* RFC 8996: 1.2 at least; "1.2" is 12, "1.3" is 13. */
+	{ SECTION_LISTENER, "tls_min_version", KEY_TLSVER,
+	  LSN(tls_min_version), 0, 0, 0 },
 	{ SECTION_REALM, "strip", KEY_STRING, RLM(strip), 0, 0, 0 },
+	{ SECTION_REALM, "media", KEY_MEDIA, RLM(media), 0, 0, 0 },
+	{ SECTION_REALM, "media_flags", KEY_FLAGS, RLM(media_flags), 0, 0, 0 },
+	{ SECTION_REALM, "media_interface", KEY_STRING, RLM(media_interface),
+	  0, 0, 0 },
+	{ SECTION_MEDIA, "timeout", KEY_UINT, CFG(media_timeout_ms), 10, 10000,
+	  1 },
+	{ SECTION_MEDIA, "tries", KEY_UINT, CFG(media_tries), 1, 10, 1 },
+	{ SECTION_MEDIA, "ping_interval", KEY_UINT, CFG(media_ping_ms), 1,
+	  3600, 1000 },
+	{ SECTION_MEDIA, "on_failure", KEY_ONFAIL, CFG(media_continue), 0, 0,
+	  0 },
+	{ SECTION_MEDIA, "failure_status", KEY_UINT, CFG(media_fail_status),
+	  400, 699, 1 },
+	{ SECTION_RTPENGINE, "address", KEY_STRING, RTPE(address), 0, 0, 0 },
+	{ SECTION_RTPENGINE, "port", KEY_PORT, RTPE(port), 0, 0, 0 },
+	/* RFC 3261 22: digest authentication of the realm's requests. */
+	{ SECTION_REALM, "auth", KEY_BOOL, RLM(auth), 0, 0, 0 },
+	{ SECTION_REALM, "auth_realm", KEY_STRING, RLM(auth_realm), 0, 0, 0 },
+	{ SECTION_REALM, "auth_nonce_lifetime", KEY_UINT, RLM(auth_nonce_s), 1,
+	  86400, 1 },
+	{ SECTION_REALM, "auth_algorithms", KEY_STRING, RLM(auth_algorithms), 0,
+	  0, 0 },
+	/* Access control and limits (issue 7). */
+	{ SECTION_REALM, "unknown_source", KEY_ACTION, RLM(unknown_source),
+	  ACTS(ALLOW) | ACTS(REJECT) | ACTS(DROP), 0, 0 },
+	{ SECTION_REALM, "deny_action", KEY_ACTION, RLM(deny_action),
+	  ACTS(REJECT) | ACTS(DROP), 0, 0 },
+	{ SECTION_LIMITS, "source_rate", KEY_UINT, CFG(limits.source_rate), 0,
+	  1000000, 1 },
+	{ SECTION_LIMITS, "source_burst", KEY_UINT, CFG(limits.source_burst),
+	  0, 1000000, 1 },
+	{ SECTION_LIMITS, "ban_time", KEY_UINT, CFG(limits.ban_ms), 1, 86400,
+	  1000 },
+	{ SECTION_LIMITS, "ban_action", KEY_ACTION, CFG(limits.ban_action),
+	  ACTS(REJECT) | ACTS(DROP), 0, 0 },
+	{ SECTION_LIMITS, "max_sources", KEY_UINT, CFG(limits.max_sources),
+	  16, 10000000, 1 },
+	{ SECTION_LIMITS, "max_calls", KEY_UINT, CFG(limits.max_calls), 0,
+	  10000000, 1 },
+	{ SECTION_LIMITS, "max_cps", KEY_UINT, CFG(limits.max_cps), 0, 1000000,
+	  1 },
+	/* RFC 3261 21.5.4 (503), 21.4.18 (480), 21.6.2 (603) and so on. */
+	{ SECTION_LIMITS, "limit_status", KEY_UINT, CFG(limits.limit_status),
+	  400, 699, 1 },
+	{ SECTION_LIMITS, "limit_retry_after", KEY_UINT,
+	  CFG(limits.limit_retry_after), 0, 86400, 1 },
+	{ SECTION_LIMITS, "max_message_size", KEY_UINT,
+	  CFG(limits.max_message_size), 512, 16 << 20, 1 },
+	{ SECTION_LIMITS, "max_headers", KEY_UINT, CFG(limits.max_headers), 8,
+	  SIP_MSG_MAX_HDRS, 1 },
+	{ SECTION_LIMITS, "max_uri_length", KEY_UINT,
+	  CFG(limits.max_uri_length), 32, 65535, 1 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(*keys))
+/* parser.seen has one bit per key. */
+_Static_assert(NKEYS <= 64, "more keys than bits in parser.seen");
 
 struct parser {
 	struct config *c;
@@ -230,6 +322,11 @@ static void named_array(struct config *c, enum section sec, char ***arr,
 			size_t **n, size_t *size)
 {
 	switch (sec) {
+	case SECTION_RTPENGINE:
+		*arr = (char **)&c->rtpengines;
+		*n = &c->n_rtpengines;
+		*size = sizeof(*c->rtpengines);
+		break;
 	case SECTION_REALM:
 		*arr = (char **)&c->realms;
 		*n = &c->n_realms;
@@ -297,10 +394,14 @@ static void key_list(enum section sec, char *dst, size_t n)
 }
 
 /* A listener is complete when its section ends. */
+static int config_rtpengine_end(struct parser *p);
+
 static int config_listener_end(struct parser *p)
 {
 	struct config_listener *l;
 
+	if (p->section == SECTION_RTPENGINE)
+		return config_rtpengine_end(p);
 	if (p->section != SECTION_LISTENER)
 		return 0;
 	l = config_cur(p);
@@ -319,7 +420,8 @@ static int config_listener_end(struct parser *p)
 		if (!key_seen(p, SECTION_LISTENER, "port"))
 			l->port = CONFIG_DEFAULT_TLS_PORT;
 	} else if (l->tls_cert || l->tls_key || l->tls_ca ||
-		   l->tls_verify_client) {
+		   l->tls_verify_client || l->tls_ciphers ||
+		   l->tls_ciphersuites || l->tls_min_version) {
 		return config_fail(p, l->line,
 				   "listener '%s' has tls_ keys but transport "
 				   "%s",
@@ -334,6 +436,35 @@ static int config_listener_end(struct parser *p)
 		((struct sockaddr_in *)&l->addr)->sin_port = htons(l->port);
 	else
 		((struct sockaddr_in6 *)&l->addr)->sin6_port = htons(l->port);
+	return 0;
+}
+
+/* An rtpengine is complete when its section ends: an IP literal. */
+static int config_rtpengine_end(struct parser *p)
+{
+	struct config_rtpengine *r =
+		(struct config_rtpengine *)(void *)config_elem(p);
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&r->addr;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&r->addr;
+
+	if (!r->port)
+		r->port = CONFIG_DEFAULT_NG_PORT;
+	if (!r->address)
+		return config_fail(p, r->line, "rtpengine '%s' has no address",
+				   r->name);
+	memset(&r->addr, 0, sizeof(r->addr));
+	if (inet_pton(AF_INET, r->address, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(r->port);
+	} else if (inet_pton(AF_INET6, r->address, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(r->port);
+	} else {
+		return config_fail(p, r->line,
+				   "rtpengine '%s': bad address '%s' (an IPv4 "
+				   "or IPv6 literal is needed)",
+				   r->name, r->address);
+	}
 	return 0;
 }
 
@@ -376,8 +507,9 @@ static int config_section(struct parser *p, struct str s)
 	if (sec == SECTION_NONE)
 		return config_fail(p, p->line,
 				   "unknown section [%.*s] (expected [general], "
-				   "[sip], [transport], [dns], [listener NAME] "
-				   "or [realm NAME])",
+				   "[sip], [transport], [dns], [limits], "
+				   "[media], [listener NAME], [realm NAME] or "
+				   "[rtpengine NAME])",
 				   STR_FMT(s));
 	if (!section_named(sec)) {
 		if (name.len > 0)
@@ -565,6 +697,13 @@ bad_mode:
 				   STR_FMT(v));
 	case KEY_ADDRESS:
 		return config_address(p, (struct config_listener *)base, v);
+	case KEY_TLSVER:
+		if (!str_eq(v, STR("1.2")) && !str_eq(v, STR("1.3")))
+			return config_fail(p, p->line,
+					   "bad %s '%.*s' (expected 1.2 or 1.3)",
+					   k->name, STR_FMT(v));
+		*(unsigned *)f = str_eq(v, STR("1.2")) ? 12 : 13;
+		return 0;
 	case KEY_STRING:
 		if (v.len == 0)
 			return config_fail(p, p->line, "empty %s", k->name);
@@ -579,6 +718,50 @@ bad_mode:
 					   k->name, STR_FMT(v));
 		*(int *)f = str_eq(v, STR("ipv4"));
 		return 0;
+	case KEY_ACTION:
+		for (int a = CONFIG_ACT_ALLOW; a <= CONFIG_ACT_DROP; a++) {
+			if ((k->min & (1u << a)) &&
+			    str_eq(v, str_cstr(action_names[a]))) {
+				*(int *)f = a;
+				return 0;
+			}
+		}
+		return config_fail(p, p->line,
+				   "bad %s '%.*s' (expected %sreject or drop)",
+				   k->name, STR_FMT(v),
+				   k->min & ACTS(ALLOW) ? "allow, " : "");
+	case KEY_MEDIA:
+		for (int m = CORE_MEDIA_ALWAYS; m <= CORE_MEDIA_NAT; m++) {
+			if (str_eq(v, str_cstr(media_names[m]))) {
+				*(int *)f = m;
+				return 0;
+			}
+		}
+		return config_fail(p, p->line,
+				   "bad %s '%.*s' (expected always, never or "
+				   "nat)",
+				   k->name, STR_FMT(v));
+	case KEY_ONFAIL:
+		if (!str_eq(v, STR("refuse")) && !str_eq(v, STR("continue")))
+			return config_fail(p, p->line,
+					   "bad %s '%.*s' (expected refuse or "
+					   "continue)",
+					   k->name, STR_FMT(v));
+		*(int *)f = str_eq(v, STR("continue"));
+		return 0;
+	case KEY_FLAGS: {
+		struct str rest = v, name;
+
+		while (sip_list_next(&rest, &name))
+			if (!core_media_flag_ok(name))
+				return config_fail(p, p->line,
+						   "unknown media flag '%.*s' "
+						   "(see sbc.conf(5))",
+						   STR_FMT(name));
+		free(*(char **)f);
+		*(char **)f = strndup(v.p, v.len);
+		return *(char **)f ? 0 : -ENOMEM;
+	}
 	case KEY_PORT:
 		if (str_to_u64(v, 65535, &n) < 0 || n == 0)
 			return config_fail(p, p->line,
@@ -681,11 +864,32 @@ static int config_check_realms(struct parser *p)
 {
 	const struct config *c = p->c;
 
-	for (size_t i = 0; i < c->n_realms; i++)
+	for (size_t i = 0; i < c->n_realms; i++) {
+		const char *ar = c->realms[i].auth_realm;
+		enum auth_alg algs[2];
+		unsigned n_algs;
+
 		if (!config_has_realm(c, c->realms[i].name))
 			return config_fail(p, c->realms[i].line,
 					   "[realm %s]: no listener serves it",
 					   c->realms[i].name);
+		/* RFC 3261 25.1: the realm is a quoted-string in the
+		 * challenge; sbc writes it without escapes. */
+		if (ar && (strpbrk(ar, "\"\\") || strlen(ar) > 128))
+			return config_fail(p, c->realms[i].line,
+					   "[realm %s]: auth_realm may not hold "
+					   "'\"' or '\\' or be over 128 bytes",
+					   c->realms[i].name);
+		if (c->realms[i].auth_algorithms &&
+		    auth_algs_parse(c->realms[i].auth_algorithms, algs,
+				    &n_algs) < 0)
+			return config_fail(p, c->realms[i].line,
+					   "[realm %s]: bad auth_algorithms '%s' "
+					   "(expected SHA-256, MD5 or both, in "
+					   "order of preference)",
+					   c->realms[i].name,
+					   c->realms[i].auth_algorithms);
+	}
 	return 0;
 }
 
@@ -746,8 +950,22 @@ int config_parse(struct config *c, const char *name, const char *text,
 	c->no_route_status = 404;
 	c->status_socket_mode = CONFIG_DEFAULT_STATUS_MODE;
 	c->dns_avoid_s = 60;
+	c->media_timeout_ms = 500;
+	c->media_tries = 3;
+	c->media_ping_ms = 5000;
+	c->media_fail_status = 503;
 	tsx_cfg_default(&c->sip);
 	tp_cfg_default(&c->transport);
+	c->limits = (struct config_limits){
+		.source_rate = CONFIG_DEFAULT_SOURCE_RATE,
+		.ban_ms = CONFIG_DEFAULT_BAN_S * 1000,
+		.ban_action = CONFIG_ACT_DROP,
+		.limit_status = 503,
+		.limit_retry_after = 5,
+		.max_message_size = CONFIG_DEFAULT_MAX_MESSAGE,
+		.max_headers = CONFIG_DEFAULT_MAX_HEADERS,
+		.max_uri_length = CONFIG_DEFAULT_MAX_URI,
+	};
 	if (errlen > 0)
 		err[0] = '\0';
 
@@ -864,9 +1082,23 @@ void config_free(struct config *c)
 		free(c->listeners[i].tls_cert);
 		free(c->listeners[i].tls_key);
 		free(c->listeners[i].tls_ca);
+		free(c->listeners[i].tls_ciphers);
+		free(c->listeners[i].tls_ciphersuites);
 	}
-	for (size_t i = 0; i < c->n_realms; i++)
+	for (size_t i = 0; i < c->n_realms; i++) {
 		free(c->realms[i].strip);
+		free(c->realms[i].auth_realm);
+		free(c->realms[i].auth_algorithms);
+	}
+	for (size_t i = 0; i < c->n_realms; i++) {
+		free(c->realms[i].media_flags);
+		free(c->realms[i].media_interface);
+	}
+	for (size_t i = 0; i < c->n_rtpengines; i++)
+		free(c->rtpengines[i].address);
+	free(c->rtpengines);
+	c->rtpengines = NULL;
+	c->n_rtpengines = 0;
 	free(c->realms);
 	c->realms = NULL;
 	c->n_realms = 0;

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,14 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LVL_INFO;
 	char err[512];
 	int foreground = 0, ready_fd = -1, opt, rc;
+
+	/*
+	 * Calls and transactions come and go by the thousand per second:
+	 * the heap should not be handed back to the kernel and faulted in
+	 * again at every dip, which glibc does past 128 KiB by default.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 4 << 20);
 
 	while ((opt = getopt(argc, argv, "c:fl:hV")) != -1) {
 		switch (opt) {

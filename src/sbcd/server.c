@@ -31,10 +31,48 @@
 
 static void server_timer_arm(struct server *s);
 
+/*
+ * The loop's work in one iteration starts at the first I/O callback
+ * (they run inside libuv's poll phase, before the check handle) or, with
+ * none, at the check; it ends when the loop prepares to wait again,
+ * after the timers.  The longest such stretch is how long a datagram may
+ * have waited for sbcd.
+ */
+static void server_loop_busy(struct server *s)
+{
+	if (!s->loop_t0)
+		s->loop_t0 = uv_hrtime();
+}
+
+static void server_on_loop_check(uv_check_t *h)
+{
+	server_loop_busy(h->data);
+}
+
+/* The loop is about to wait for I/O: the work since it began is done. */
+static void server_on_loop_prepare(uv_prepare_t *h)
+{
+	struct server *s = h->data;
+	uint64_t ns;
+
+	/* Callbacks of the resolver and of rtpengine's client start
+	 * transaction timers outside server_on_recv: arm the libuv timer
+	 * for them before the loop sleeps. */
+	server_timer_arm(s);
+	if (!s->loop_t0)
+		return;
+	ns = uv_hrtime() - s->loop_t0;
+	s->loop_t0 = 0;
+	s->loop_iterations++;
+	if (ns > s->loop_max_ns)
+		s->loop_max_ns = ns;
+}
+
 static void server_on_timer(uv_timer_t *t)
 {
 	struct server *s = t->data;
 
+	server_loop_busy(s);
 	tmr_heap_run(&s->tmr, uv_now(s->loop));
 	server_timer_arm(s);
 }
@@ -81,15 +119,9 @@ static void server_reply_dest(const struct tp_src *src,
 			htons(v->port ? v->port : 5060);
 }
 
-/*
- * A request that did not parse.  It is answered with 400 and the
- * parser's reason when it is a request other than ACK whose top Via
- * parses, since that is all a response needs to find its way back;
- * anything else is dropped.  What of From, To, Call-ID and CSeq exists
- * is copied as it came (RFC 3261 8.2.6.2).
- */
-static void server_bad(struct server *s, const struct sip_msg *m,
-		       const struct tp_src *src, const char *why)
+int server_reply(struct server *s, const struct sip_msg *m,
+		 const struct tp_src *src, unsigned status, const char *reason,
+		 const char *extra)
 {
 	static const enum sip_hdr_id copy[] = { SIP_HDR_FROM, SIP_HDR_TO,
 						SIP_HDR_CALL_ID, SIP_HDR_CSEQ };
@@ -99,17 +131,12 @@ static void server_bad(struct server *s, const struct sip_msg *m,
 	struct tp_dest d;
 	uint16_t port;
 
-	s->stats.bad++;
-	log_debug("bad message from %s: %s",
-		  tp_addr_fmt((const struct sockaddr *)&src->peer, ip,
-			      sizeof(ip)),
-		  why);
 	if (!m->is_request || m->method == SIP_METHOD_ACK ||
 	    !str_isset(m->via.transport))
-		return;
+		return -EINVAL;
 	tp_addr_ip((const struct sockaddr *)&src->peer, ip, sizeof(ip), &port);
 	buf_reset(b);
-	sip_print_status_line(b, 400, str_cstr(why));
+	sip_print_status_line(b, status, reason ? str_cstr(reason) : STR_NULL);
 	sip_print_response_vias(b, m, str_cstr(ip), port);
 	for (unsigned i = 0; i < sizeof(copy) / sizeof(*copy); i++) {
 		const struct sip_hdr *h = sip_msg_hdr(m, copy[i]);
@@ -127,15 +154,38 @@ static void server_bad(struct server *s, const struct sip_msg *m,
 			buf_printf(b, ";tag=%s\r\n", tag);
 		}
 	}
+	if (extra)
+		buf_put_cstr(b, extra);
 	sip_print_body(b, STR_NULL, STR_NULL);
 	if (b->err)
-		return;
+		return b->err;
 	server_reply_dest(src, &m->via, &d);
 	if (tp_send(s->tp, &d, b->p, b->len) < 0) {
 		s->stats.send_errors++;
-		return;
+		return -EIO;
 	}
-	s->stats.bad_answered++;
+	return 0;
+}
+
+/*
+ * A request that did not parse.  It is answered with 400 and the
+ * parser's reason when it is a request other than ACK whose top Via
+ * parses, since that is all a response needs to find its way back;
+ * anything else is dropped.  What of From, To, Call-ID and CSeq exists
+ * is copied as it came (RFC 3261 8.2.6.2).
+ */
+static void server_bad(struct server *s, const struct sip_msg *m,
+		       const struct tp_src *src, const char *why)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	s->stats.bad++;
+	log_debug("bad message from %s: %s",
+		  tp_addr_fmt((const struct sockaddr *)&src->peer, ip,
+			      sizeof(ip)),
+		  why);
+	if (server_reply(s, m, src, 400, why, NULL) == 0)
+		s->stats.bad_answered++;
 }
 
 static void server_on_recv(struct tp *tp, const struct tp_src *src,
@@ -144,17 +194,24 @@ static void server_on_recv(struct tp *tp, const struct tp_src *src,
 	struct server *s = arg;
 	struct sip_msg *m = &s->msg;
 	const char *why = NULL;
+	int rc;
 
 	(void)tp;
+	server_loop_busy(s);
 	/* A datagram of only CR and LF is a keep-alive: nothing to do. */
 	if (src->proto == TP_UDP && len <= 4 && strspn(p, "\r\n") >= len)
 		return;
 	/* Timers due by now fire first, and transactions see the time. */
 	tmr_heap_run(&s->tmr, uv_now(s->loop));
-	if (sip_msg_parse(m, p, len,
-			  src->proto == TP_UDP ? SIP_MSG_DATAGRAM
-					       : SIP_MSG_STREAM,
-			  &why) < 0) {
+	rc = sip_msg_parse(m, p, len,
+			   src->proto == TP_UDP ? SIP_MSG_DATAGRAM
+						: SIP_MSG_STREAM,
+			   &why);
+	/* Access control and limits (server_edge.c) before any state. */
+	if (server_edge_check(s, m, src, len,
+			      rc < 0 ? (why ? why : "Bad Request") : NULL)) {
+		/* Refused, answered or not. */
+	} else if (rc < 0) {
 		server_bad(s, m, src, why ? why : "Bad Request");
 	} else {
 		msgstat_count_msg(&s->msgs.in, m);
@@ -170,6 +227,7 @@ static void server_on_tp_error(struct tp *tp, const struct tp_dest *d,
 	char a[64];
 
 	(void)tp;
+	server_loop_busy(s);
 	log_info("transport to %s failed: %s",
 		 tp_addr_fmt((const struct sockaddr *)&d->addr, a, sizeof(a)),
 		 strerror(-err));
@@ -190,6 +248,9 @@ static int server_listen(struct server *s, const struct config_listener *cl)
 			.key_file = cl->tls_key,
 			.ca_file = cl->tls_ca,
 			.verify_client = cl->tls_verify_client,
+			.ciphers = cl->tls_ciphers,
+			.ciphersuites = cl->tls_ciphersuites,
+			.min_version = cl->tls_min_version,
 		},
 	};
 	struct sockaddr_storage ss;
@@ -252,6 +313,17 @@ static int server_core_cfg(struct server *s, const struct config *c)
 		s->realms[i] = (struct core_realm){
 			.name = c->realms[i].name,
 			.strip = c->realms[i].strip,
+			.auth_realm = !c->realms[i].auth ? NULL
+				      : c->realms[i].auth_realm
+					      ? c->realms[i].auth_realm
+					      : c->realms[i].name,
+			.auth_nonce_s = c->realms[i].auth_nonce_s
+						? c->realms[i].auth_nonce_s
+						: CONFIG_DEFAULT_NONCE,
+			.auth_algorithms = c->realms[i].auth_algorithms,
+			.media = (enum core_media)c->realms[i].media,
+			.media_flags = c->realms[i].media_flags,
+			.media_interface = c->realms[i].media_interface,
 		};
 	s->core_cfg = (struct core_cfg){
 		.realms = s->realms,
@@ -262,8 +334,48 @@ static int server_core_cfg(struct server *s, const struct config *c)
 		.dns = s->dns,
 		.avoid_s = c->dns_avoid_s,
 		.writer = s->writer,
+		.max_calls = c->limits.max_calls,
+		.max_cps = c->limits.max_cps,
+		.limit_status = c->limits.limit_status,
+		.limit_retry_after = c->limits.limit_retry_after,
+		.rtpe = s->rtpe,
+		.media_fail_status = c->media_continue ? 0
+						       : c->media_fail_status,
 	};
 	return 0;
+}
+
+/* The rtpengine instances of [rtpengine NAME], if any. */
+static int server_rtpe(struct server *s, const struct config *c)
+{
+	struct rtpe_server_cfg *sv;
+	struct rtpe_cfg rc = {
+		.n_servers = c->n_rtpengines,
+		.timeout_ms = c->media_timeout_ms,
+		.tries = c->media_tries,
+		.ping_ms = c->media_ping_ms,
+	};
+	int err;
+
+	if (!c->n_rtpengines)
+		return 0;
+	sv = calloc(c->n_rtpengines, sizeof(*sv));
+	if (!sv)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_rtpengines; i++)
+		sv[i] = (struct rtpe_server_cfg){
+			.name = c->rtpengines[i].name,
+			.addr = c->rtpengines[i].addr,
+		};
+	rc.servers = sv;
+	err = rtpe_new(s->loop, &rc, &s->rtpe);
+	free(sv);
+	if (err == 0)
+		log_info("media: %zu rtpengine instance%s, on failure %s",
+			 c->n_rtpengines, c->n_rtpengines > 1 ? "s" : "",
+			 c->media_continue ? "continue unanchored"
+					   : "refuse");
+	return err;
 }
 
 int server_reload(struct server *s, char *err, size_t errlen)
@@ -278,6 +390,7 @@ int server_reload(struct server *s, char *err, size_t errlen)
 		return rc;
 	}
 	core_set_routing(s->core, r);
+	server_edge_reload(s, r);
 	store_routing_unref(s->routing);
 	s->routing = r;
 	log_info("routing: %zu trunks, %zu routes, %zu ACL entries", r->n_trunks,
@@ -292,7 +405,7 @@ int server_reload(struct server *s, char *err, size_t errlen)
 				 "no resolver",
 				 r->trunks[i].name, r->trunks[i].uri);
 	}
-	return 0;
+	return server_auth_reload(s, err, errlen);
 }
 
 struct server_restore {
@@ -357,6 +470,11 @@ int server_start(uv_loop_t *loop, const struct config *c, struct store *st,
 	tmr_heap_run(&s->tmr, uv_now(loop));
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
+	uv_check_init(loop, &s->loop_check);
+	uv_prepare_init(loop, &s->loop_prepare);
+	s->loop_check.data = s->loop_prepare.data = s;
+	uv_check_start(&s->loop_check, server_on_loop_check);
+	uv_prepare_start(&s->loop_prepare, server_on_loop_prepare);
 
 	rc = tp_new(loop, &c->transport, server_on_recv, server_on_tp_error,
 		    s, &s->tp);
@@ -371,6 +489,10 @@ int server_start(uv_loop_t *loop, const struct config *c, struct store *st,
 		return rc;
 	}
 	rc = server_dns(s, c);
+	if (rc == 0)
+		rc = server_rtpe(s, c);
+	if (rc == 0)
+		rc = server_edge_init(s);
 	if (rc == 0)
 		rc = server_core_cfg(s, c);
 	if (rc == 0)
@@ -399,9 +521,13 @@ int server_start(uv_loop_t *loop, const struct config *c, struct store *st,
 	return server_restore(s);
 }
 
-static void server_on_timer_closed(uv_handle_t *h)
+/* The server is freed when the last of its handles has closed. */
+static void server_on_handle_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct server *s = h->data;
+
+	if (--s->closing == 0)
+		free(s);
 }
 
 void server_stop(struct server *s)
@@ -422,6 +548,8 @@ void server_stop(struct server *s)
 			 cs.relayed, cs.local);
 		core_free(s->core);
 	}
+	/* After the core: calls may cancel their requests until then. */
+	rtpe_close(s->rtpe);
 	if (s->dns) {
 		struct dns_stats ds;
 
@@ -460,6 +588,7 @@ void server_stop(struct server *s)
 	log_info("messages: %lu bad (%lu answered 400), %lu send errors",
 		 s->stats.bad, s->stats.bad_answered, s->stats.send_errors);
 	store_routing_unref(s->routing);
+	server_edge_free(s);
 	/* The writer applies what is queued before it stops. */
 	if (s->writer) {
 		struct store_writer_stats ws;
@@ -474,5 +603,8 @@ void server_stop(struct server *s)
 	free(s->realms);
 	tmr_heap_free(&s->tmr);
 	buf_free(&s->out);
-	uv_close((uv_handle_t *)&s->timer, server_on_timer_closed);
+	s->closing = 3;
+	uv_close((uv_handle_t *)&s->loop_check, server_on_handle_closed);
+	uv_close((uv_handle_t *)&s->loop_prepare, server_on_handle_closed);
+	uv_close((uv_handle_t *)&s->timer, server_on_handle_closed);
 }

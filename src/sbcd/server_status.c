@@ -185,6 +185,57 @@ static void server_status_calls_stats(const struct server *s, struct buf *b)
 	buf_put_cstr(b, "}}");
 }
 
+/* Digest authentication (RFC 3261 22): what the 401s were for. */
+static void server_status_auth(const struct server *s, struct buf *b)
+{
+	struct core_stats cs;
+
+	core_stats_get(s->core, &cs);
+	buf_put_cstr(b, "{\"challenges\":");
+	buf_put_u64(b, cs.auth_challenges);
+	json_member_u64(b, "auth_ok", cs.auth_ok);
+	json_member_u64(b, "auth_failed", cs.auth_failed);
+	json_member_u64(b, "stale_nonce", cs.auth_stale);
+	buf_put_c(b, '}');
+}
+
+/* Media anchoring: the core's counters and each rtpengine's state; null
+ * without an [rtpengine] section. */
+static void server_status_media(const struct server *s, struct buf *b)
+{
+	struct core_stats cs;
+	struct rtpe_stats rs;
+
+	if (!s->rtpe) {
+		buf_put_cstr(b, "null");
+		return;
+	}
+	core_stats_get(s->core, &cs);
+	rtpe_stats_get(s->rtpe, &rs);
+	buf_put_cstr(b, "{\"anchored\":");
+	buf_put_u64(b, cs.media_anchored);
+	json_member_u64(b, "offers", cs.media_offers);
+	json_member_u64(b, "answers", cs.media_answers);
+	json_member_u64(b, "deletes", cs.media_deletes);
+	json_member_u64(b, "failures", cs.media_failures);
+	json_member_u64(b, "delete_failures", cs.media_delete_failures);
+	json_member_u64(b, "refused", cs.media_refused);
+	json_member_u64(b, "unanchored", cs.media_unanchored);
+	json_member_u64(b, "requests", rs.requests);
+	json_member_u64(b, "retransmits", rs.retransmits);
+	json_member_u64(b, "timeouts", rs.timeouts);
+	json_member_u64(b, "errors", rs.errors);
+	json_member_u64(b, "failovers", rs.failovers);
+	buf_put_cstr(b, ",\"rtpengines\":[");
+	for (size_t i = 0; i < rtpe_count(s->rtpe); i++) {
+		buf_put_cstr(b, i ? ",{\"name\":" : "{\"name\":");
+		json_put_str(b, rtpe_name(s->rtpe, (int)i));
+		server_status_bool(b, "up", rtpe_up(s->rtpe, (int)i));
+		buf_put_c(b, '}');
+	}
+	buf_put_cstr(b, "]}");
+}
+
 /* null without a resolver: sbcd then routes to IP addresses only. */
 static void server_status_dns(const struct server *s, struct buf *b)
 {
@@ -222,6 +273,7 @@ static void server_status_store(struct store_writer *w, struct buf *b)
 	buf_put_u64(b, ws.queued);
 	json_member_u64(b, "queued_max", ws.queued_max);
 	json_member_u64(b, "written", ws.written);
+	json_member_u64(b, "coalesced", ws.coalesced);
 	json_member_u64(b, "batches", ws.batches);
 	json_member_u64(b, "errors", ws.errors);
 	json_member_u64(b, "dropped", ws.dropped);
@@ -249,10 +301,20 @@ static int server_status_cmd_stats(struct server *s, struct buf *b,
 	server_status_transport(s, b);
 	buf_put_cstr(b, ",\"calls\":");
 	server_status_calls_stats(s, b);
+	buf_put_cstr(b, ",\"auth\":");
+	server_status_auth(s, b);
 	buf_put_cstr(b, ",\"dns\":");
 	server_status_dns(s, b);
+	buf_put_cstr(b, ",\"media\":");
+	server_status_media(s, b);
 	buf_put_cstr(b, ",\"store\":");
 	server_status_store(s->writer, b);
+	buf_put_cstr(b, ",\"refused\":");
+	server_edge_json(s, b);
+	buf_put_cstr(b, ",\"loop\":{\"iterations\":");
+	buf_put_u64(b, s->loop_iterations);
+	json_member_u64(b, "max_stall_us", s->loop_max_ns / 1000);
+	buf_put_c(b, '}');
 	return 0;
 }
 
@@ -286,6 +348,7 @@ static void server_status_on_call(void *arg, const struct core_call_info *i)
 	json_member_i64(b, "answered_ms", i->answered_ms);
 	json_member_i64(b, "age_s", age > 0 ? age / 1000 : 0);
 	server_status_bool(b, "restored", i->restored);
+	json_member_str(b, "media", i->media);
 	buf_put_c(b, '}');
 }
 

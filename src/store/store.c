@@ -39,6 +39,19 @@ void store_msg(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *store_col_dup(sqlite3_stmt *st, int i, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	char *d;
+
+	if (!t)
+		return NULL;
+	d = strdup((const char *)t);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
 /* Maps an SQLite result code to a negative errno. */
 int store_errno(sqlite3 *db, int rc)
 {

@@ -19,4 +19,8 @@ int store_errno(sqlite3 *db, int rc);
 void store_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A copy of text column i of st; a NULL column stays NULL.  Sets *oom
+ * when the copy cannot be made. */
+char *store_col_dup(sqlite3_stmt *st, int i, int *oom);
+
 #endif

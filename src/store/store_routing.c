@@ -23,20 +23,6 @@ int64_t store_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A copy of a text column; NULL stays NULL.  Sets *oom on failure. */
-static char *col_dup(sqlite3_stmt *st, int i, int *oom)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	char *d;
-
-	if (!t)
-		return NULL;
-	d = strdup((const char *)t);
-	if (!d)
-		*oom = 1;
-	return d;
-}
-
 static void routing_free(struct store_routing *r)
 {
 	for (size_t i = 0; i < r->n_trunks; i++) {
@@ -104,10 +90,10 @@ static int load_trunks(sqlite3 *db, struct store_routing *r)
 			r->n_trunks = i;
 			break;
 		}
-		t->name = col_dup(st, 0, &oom);
-		t->realm = col_dup(st, 1, &oom);
-		t->uri = col_dup(st, 2, &oom);
-		t->transport = col_dup(st, 3, &oom);
+		t->name = store_col_dup(st, 0, &oom);
+		t->realm = store_col_dup(st, 1, &oom);
+		t->uri = store_col_dup(st, 2, &oom);
+		t->transport = store_col_dup(st, 3, &oom);
 		t->max_calls = (unsigned)sqlite3_column_int64(st, 4);
 		t->max_cps = (unsigned)sqlite3_column_int64(st, 5);
 		t->tls_verify = sqlite3_column_int(st, 6);
@@ -181,12 +167,12 @@ static int load_routes(sqlite3 *db, struct store_routing *r)
 			r->n_routes = i;
 			break;
 		}
-		rt->name = col_dup(st, 0, &oom);
+		rt->name = store_col_dup(st, 0, &oom);
 		rt->priority = sqlite3_column_int(st, 1);
-		rt->from_realm = col_dup(st, 2, &oom);
-		rt->from_trunk = col_dup(st, 3, &oom);
-		rt->user_prefix = col_dup(st, 4, &oom);
-		rt->domain = col_dup(st, 5, &oom);
+		rt->from_realm = store_col_dup(st, 2, &oom);
+		rt->from_trunk = store_col_dup(st, 3, &oom);
+		rt->user_prefix = store_col_dup(st, 4, &oom);
+		rt->domain = store_col_dup(st, 5, &oom);
 	}
 	sqlite3_finalize(st);
 	if (oom)
@@ -220,11 +206,11 @@ static int load_acl(sqlite3 *db, struct store_routing *r)
 			break;
 		}
 		a->id = sqlite3_column_int64(st, 0);
-		a->realm = col_dup(st, 1, &oom);
-		a->cidr = col_dup(st, 2, &oom);
+		a->realm = store_col_dup(st, 1, &oom);
+		a->cidr = store_col_dup(st, 2, &oom);
 		act = sqlite3_column_text(st, 3);
 		a->allow = act && strcmp((const char *)act, "allow") == 0;
-		a->comment = col_dup(st, 4, &oom);
+		a->comment = store_col_dup(st, 4, &oom);
 	}
 	sqlite3_finalize(st);
 	return oom ? -ENOMEM : 0;
@@ -326,7 +312,7 @@ int store_dialogs_load(struct store *s, store_dialog_cb cb, void *arg)
 	static const char sql[] =
 		"SELECT d.id, d.route, d.caller, d.callee, d.from_trunk, "
 		"d.to_trunk, d.started_ms, d.answered_ms, d.updated_ms, "
-		LEG_COLS("a") ", " LEG_COLS("b") " "
+		LEG_COLS("a") ", " LEG_COLS("b") ", d.media "
 		"FROM dialogs d "
 		"JOIN dialog_legs a ON a.dialog = d.id AND a.side = 0 "
 		"JOIN dialog_legs b ON b.dialog = d.id AND b.side = 1 "
@@ -352,6 +338,7 @@ int store_dialogs_load(struct store *s, store_dialog_cb cb, void *arg)
 
 		dialog_leg_row(st, 9, &d.leg[0]);
 		dialog_leg_row(st, 22, &d.leg[1]);
+		d.media = col_text_null(st, 35);
 		ret = cb(arg, &d);
 		if (ret)
 			break;

@@ -29,6 +29,7 @@ enum wop_kind { WOP_DIALOG_PUT, WOP_DIALOG_DEL, WOP_CDR };
 struct wop {
 	struct wop *next;
 	enum wop_kind kind;
+	int skip;		/* a later write of the batch supersedes it */
 	union {
 		struct store_dialog d;
 		struct store_cdr c;
@@ -48,9 +49,10 @@ enum {
 static const char *const writer_sql[ST_COUNT] = {
 	[ST_DIALOG_PUT] =
 		"INSERT INTO dialogs (id, route, caller, callee, from_trunk, "
-		"to_trunk, started_ms, answered_ms, updated_ms) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-		"ON CONFLICT (id) DO UPDATE SET updated_ms = excluded.updated_ms",
+		"to_trunk, started_ms, answered_ms, updated_ms, media) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+		"ON CONFLICT (id) DO UPDATE SET updated_ms = excluded.updated_ms, "
+		"media = excluded.media",
 	[ST_LEG_PUT] =
 		"INSERT OR REPLACE INTO dialog_legs (dialog, side, realm, "
 		"transport, peer, call_id, local_tag, remote_tag, local_cseq, "
@@ -73,6 +75,7 @@ struct store_writer {
 	pthread_cond_t cond;
 	struct wop *head, **tail;
 	int stop;
+	int waiting;		/* the thread sleeps on cond */
 	struct store_writer_stats stats;
 };
 
@@ -135,6 +138,7 @@ static struct wop *wop_dialog(const struct store_dialog *d)
 	struct store_dialog c = *d;
 	const char **f[] = { &c.id,	    &c.route,	   &c.caller,
 			     &c.callee,	    &c.from_trunk, &c.to_trunk,
+			     &c.media,
 			     LEG_FIELDS(c.leg[0]), LEG_FIELDS(c.leg[1]) };
 	struct wop *w = wop_packed(WOP_DIALOG_PUT, f, sizeof(f) / sizeof(*f));
 
@@ -192,6 +196,7 @@ static int apply_dialog(struct store_writer *w, const struct store_dialog *d)
 	sqlite3_bind_int64(st, 7, d->started_ms);
 	sqlite3_bind_int64(st, 8, d->answered_ms);
 	sqlite3_bind_int64(st, 9, d->updated_ms);
+	bind_text(st, 10, d->media);
 	rc = run(st);
 	st = w->st[ST_LEG_PUT];
 	for (int i = 0; i < 2 && rc == SQLITE_OK; i++) {
@@ -267,18 +272,77 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* FNV-1a of a NUL-terminated string. */
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static const char *wop_id(const struct wop *op)
+{
+	return op->kind == WOP_DIALOG_PUT ? op->u.d.id
+	       : op->kind == WOP_DIALOG_DEL ? op->u.id
+					      : NULL;
+}
+
+/*
+ * Marks the dialog writes a later write of the same dialog in the batch
+ * makes pointless: a row rewritten, or deleted, before it was ever
+ * committed.  The last write of each dialog stays.  Returns how many
+ * were marked.
+ */
+static unsigned long writer_coalesce(struct wop *batch)
+{
+	struct wop **slot;
+	unsigned long n = 0, marked = 0;
+	size_t size = 16;
+
+	for (struct wop *op = batch; op; op = op->next)
+		n++;
+	while (size < 2 * n)
+		size *= 2;
+	slot = calloc(size, sizeof(*slot));
+	if (!slot)
+		return 0;	/* every write is applied: slower, not wrong */
+	for (struct wop *op = batch; op; op = op->next) {
+		const char *id = wop_id(op);
+		size_t i;
+
+		op->skip = 0;
+		if (!id)
+			continue;
+		/* Open addressing; the slot keeps the latest write. */
+		for (i = id_hash(id) & (size - 1); slot[i];
+		     i = (i + 1) & (size - 1))
+			if (strcmp(wop_id(slot[i]), id) == 0)
+				break;
+		if (slot[i] && slot[i]->kind == WOP_DIALOG_PUT) {
+			slot[i]->skip = 1;
+			marked++;
+		}
+		slot[i] = op;
+	}
+	free(slot);
+	return marked;
+}
+
 /* Applies one batch in one transaction and frees it. */
 static void writer_batch(struct store_writer *w, struct wop *batch)
 {
 	sqlite3 *db = w->store->db;
-	unsigned long n = 0, failed = 0;
+	unsigned long n = 0, failed = 0, skipped;
 	uint64_t t0 = mono_us(), dt;
 	int rc;
 
+	skipped = writer_coalesce(batch);
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (struct wop *op = batch; op; op = op->next) {
 		n++;
-		if (rc != SQLITE_OK)
+		if (rc != SQLITE_OK || op->skip)
 			continue;
 		/* A write that fails leaves nothing of itself: a dialog
 		 * row without its legs would be worse than none. */
@@ -309,7 +373,8 @@ static void writer_batch(struct store_writer *w, struct wop *batch)
 	}
 	pthread_mutex_lock(&w->lock);
 	w->stats.queued -= n;
-	w->stats.written += n - failed;
+	w->stats.written += n - failed - (failed == n ? 0 : skipped);
+	w->stats.coalesced += failed == n ? 0 : skipped;
 	w->stats.errors += failed;
 	w->stats.batches++;
 	w->stats.last_batch_us = dt;
@@ -322,12 +387,29 @@ static void *writer_main(void *arg)
 {
 	struct store_writer *w = arg;
 
+	/* Named, so that top -H and /proc/PID/task show its CPU time. */
+	pthread_setname_np(pthread_self(), "sbc-writer");
 	for (;;) {
 		struct wop *batch;
 
 		pthread_mutex_lock(&w->lock);
-		while (!w->head && !w->stop)
+		while (!w->head && !w->stop) {
+			w->waiting = 1;
 			pthread_cond_wait(&w->cond, &w->lock);
+			w->waiting = 0;
+		}
+		if (!w->stop) {
+			/* Group commit: what arrives in the next few ms
+			 * shares the transaction, and a dialog that ends
+			 * that soon is never written at all. */
+			struct timespec gather = {
+				0, STORE_WRITER_GATHER_MS * 1000000L
+			};
+
+			pthread_mutex_unlock(&w->lock);
+			nanosleep(&gather, NULL);
+			pthread_mutex_lock(&w->lock);
+		}
 		batch = w->head;
 		w->head = NULL;
 		w->tail = &w->head;
@@ -362,7 +444,11 @@ static int writer_push(struct store_writer *w, struct wop *op)
 	w->tail = &op->next;
 	if (++w->stats.queued > w->stats.queued_max)
 		w->stats.queued_max = w->stats.queued;
-	pthread_cond_signal(&w->cond);
+	/* One wake-up per batch, not one per write. */
+	if (w->waiting) {
+		w->waiting = 0;
+		pthread_cond_signal(&w->cond);
+	}
 	pthread_mutex_unlock(&w->lock);
 	return 0;
 }

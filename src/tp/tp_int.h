@@ -104,6 +104,7 @@ struct tp_lsn {
 	} u;
 	int handle_init;		/* u needs closing */
 	struct ssl_ctx_st *ssl_ctx;	/* TLS: server and client roles */
+	struct tp_tls_cfg *tls;		/* TLS: a copy, for tp_tls_reload */
 };
 
 enum tp_conn_state {

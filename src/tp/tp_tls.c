@@ -53,15 +53,53 @@ static int tp_tls_no_password(char *buf, int size, int rw, void *u)
 	return 0;
 }
 
+/*
+ * The protocol versions and suites of a context: TLS 1.2 at least (RFC
+ * 8996), forward-secret suites by default (RFC 9325 4.2).
+ */
+static int tp_tls_ctx_suites(SSL_CTX *ctx, const struct tp_lsn *l,
+			     const struct tp_tls_cfg *t, char *err,
+			     size_t errlen)
+{
+	const char *ciphers = t->ciphers ? t->ciphers : TP_TLS_DEFAULT_CIPHERS;
+	char ebuf[256];
+
+	SSL_CTX_set_min_proto_version(ctx, t->min_version == 13
+						   ? TLS1_3_VERSION
+						   : TLS1_2_VERSION);
+	if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
+		snprintf(err, errlen,
+			 "listener %s: no usable cipher in tls_ciphers '%s': %s",
+			 l->name, ciphers, tp_tls_reason(ebuf, sizeof(ebuf)));
+		return -EINVAL;
+	}
+	if (t->ciphersuites &&
+	    SSL_CTX_set_ciphersuites(ctx, t->ciphersuites) != 1) {
+		snprintf(err, errlen,
+			 "listener %s: no usable suite in tls_ciphersuites "
+			 "'%s': %s",
+			 l->name, t->ciphersuites,
+			 tp_tls_reason(ebuf, sizeof(ebuf)));
+		return -EINVAL;
+	}
+	/* The server's order of preference decides. */
+	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+	return 0;
+}
+
 /* Loads the listener's certificate, key and CAs into a new context. */
-static int tp_tls_ctx_new(struct tp_lsn *l, const struct tp_tls_cfg *t,
-			  char *err, size_t errlen)
+static int tp_tls_ctx_load(SSL_CTX *ctx, const struct tp_lsn *l,
+			   const struct tp_tls_cfg *t, char *err,
+			   size_t errlen);
+
+static int tp_tls_ctx_new(const struct tp_lsn *l, const struct tp_tls_cfg *t,
+			  SSL_CTX **out, char *err, size_t errlen)
 {
 	const char *files[3] = { t->cert_file, t->key_file, t->ca_file };
-	char ebuf[256];
 	SSL_CTX *ctx;
-	EVP_PKEY *key;
-	BIO *bio;
+	int rc;
+
+	*out = NULL;
 
 	if (!t->cert_file || !t->key_file) {
 		snprintf(err, errlen,
@@ -88,8 +126,26 @@ static int tp_tls_ctx_new(struct tp_lsn *l, const struct tp_tls_cfg *t,
 	ctx = SSL_CTX_new(TLS_method());
 	if (!ctx)
 		return -ENOMEM;
-	l->ssl_ctx = ctx;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	rc = tp_tls_ctx_suites(ctx, l, t, err, errlen);
+	if (rc == 0)
+		rc = tp_tls_ctx_load(ctx, l, t, err, errlen);
+	ERR_clear_error();
+	if (rc < 0) {
+		SSL_CTX_free(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+
+static int tp_tls_ctx_load(SSL_CTX *ctx, const struct tp_lsn *l,
+			   const struct tp_tls_cfg *t, char *err,
+			   size_t errlen)
+{
+	char ebuf[256];
+	EVP_PKEY *key;
+	BIO *bio;
+
 	/* Idle connections give their record buffers back. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"sbc", 3);
@@ -139,21 +195,68 @@ static int tp_tls_ctx_new(struct tp_lsn *l, const struct tp_tls_cfg *t,
 					   SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 				   NULL);
 	}
-	ERR_clear_error();
 	return 0;
+}
+
+static void tp_tls_cfg_free(struct tp_tls_cfg *t)
+{
+	if (!t)
+		return;
+	free((char *)t->cert_file);
+	free((char *)t->key_file);
+	free((char *)t->ca_file);
+	free((char *)t->ciphers);
+	free((char *)t->ciphersuites);
+	free(t);
+}
+
+static char *tp_tls_strdup(const char *s, int *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*oom = 1;
+	return d;
+}
+
+/* A copy of the settings, which tp_tls_reload reads the files by. */
+static struct tp_tls_cfg *tp_tls_cfg_dup(const struct tp_tls_cfg *t)
+{
+	struct tp_tls_cfg *d = calloc(1, sizeof(*d));
+	int oom = 0;
+
+	if (!d)
+		return NULL;
+	*d = *t;
+	d->cert_file = tp_tls_strdup(t->cert_file, &oom);
+	d->key_file = tp_tls_strdup(t->key_file, &oom);
+	d->ca_file = tp_tls_strdup(t->ca_file, &oom);
+	d->ciphers = tp_tls_strdup(t->ciphers, &oom);
+	d->ciphersuites = tp_tls_strdup(t->ciphersuites, &oom);
+	if (oom) {
+		tp_tls_cfg_free(d);
+		return NULL;
+	}
+	return d;
 }
 
 static int tp_tls_lsn_open(struct tp_lsn *l, const struct tp_lsn_cfg *c,
 			   char *err, size_t errlen)
 {
-	int rc = tp_tls_ctx_new(l, &c->tls, err, errlen);
+	int rc = tp_tls_ctx_new(l, &c->tls, &l->ssl_ctx, err, errlen);
 
+	if (rc == 0) {
+		l->tls = tp_tls_cfg_dup(&c->tls);
+		rc = l->tls ? 0 : -ENOMEM;
+	}
 	if (rc == 0)
 		rc = tp_stream_lsn_open(l, c, err, errlen);
 	/* Without a handle tp.c frees the listener without lsn_close. */
 	if (rc < 0 && !l->handle_init) {
 		SSL_CTX_free(l->ssl_ctx);
 		l->ssl_ctx = NULL;
+		tp_tls_cfg_free(l->tls);
+		l->tls = NULL;
 	}
 	return rc;
 }
@@ -163,7 +266,38 @@ static void tp_tls_lsn_close(struct tp_lsn *l)
 	/* Sessions hold their own reference to the context. */
 	SSL_CTX_free(l->ssl_ctx);
 	l->ssl_ctx = NULL;
+	tp_tls_cfg_free(l->tls);
+	l->tls = NULL;
 	tp_stream_lsn_close(l);
+}
+
+int tp_tls_reload(struct tp *tp, char *err, size_t errlen)
+{
+	char why[512];
+	int failed = 0;
+
+	if (errlen)
+		err[0] = '\0';
+	for (struct tp_lsn *l = tp->lsns; l; l = l->next) {
+		SSL_CTX *ctx;
+
+		if (l->proto != TP_TLS || !l->tls || !l->ssl_ctx)
+			continue;
+		why[0] = '\0';
+		if (tp_tls_ctx_new(l, l->tls, &ctx, why, sizeof(why)) < 0) {
+			log_err("tls: %s; listener %s keeps its certificate",
+				why, l->name);
+			if (!failed++ && errlen)
+				snprintf(err, errlen, "%s", why);
+			continue;
+		}
+		/* Open sessions hold a reference to the old context. */
+		SSL_CTX_free(l->ssl_ctx);
+		l->ssl_ctx = ctx;
+		log_info("tls: listener %s loaded %s", l->name,
+			 l->tls->cert_file);
+	}
+	return failed;
 }
 
 /* Hands what OpenSSL wrote to the socket. */

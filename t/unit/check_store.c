@@ -423,6 +423,7 @@ START_TEST(test_writer_stats)
 	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(store_writer_start(path, &w, err, sizeof(err)) == 0,
 		      "%s", err);
+	bad.id = "bad";
 	bad.leg[1].transport = "sctp";
 	ck_assert_int_eq(store_writer_dialog_put(w, &dialog1), 0);
 	ck_assert_int_eq(store_writer_dialog_put(w, &bad), 0);
@@ -435,7 +436,10 @@ START_TEST(test_writer_stats)
 		usleep(10000);
 	}
 	ck_assert_uint_eq(st.queued, 0);
-	ck_assert_uint_eq(st.written, 2);
+	/* The put of call1 is written, or coalesced with its delete when
+	 * both fall in one batch. */
+	ck_assert_uint_eq(st.written + st.coalesced, 2);
+	ck_assert_uint_le(st.coalesced, 1);
 	ck_assert_uint_eq(st.errors, 1);
 	ck_assert_uint_ge(st.batches, 1);
 	ck_assert_uint_le(st.batches, 3);
