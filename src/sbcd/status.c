@@ -10,7 +10,6 @@
  * clients) has been closed.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 
 #include "sbc/buf.h"
 #include "sbc/json.h"
+#include "sbc/fs.h"
 #include "sbc/log.h"
 #include "status.h"
 
@@ -63,20 +63,6 @@ struct status {
 	int stopping;
 	struct buf out;		/* the answer being built */
 };
-
-static void status_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void status_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Frees st once its last handle is closed. */
 static void status_release(struct status *st)
@@ -336,29 +322,6 @@ static void status_on_sweep(uv_timer_t *t)
 	}
 }
 
-/* Creates the parent directory, one level only, as the store does. */
-static int status_mkdir_parent(const char *path, char *err, size_t errlen)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int rc = 0;
-
-	if (slash == NULL || slash == path)
-		return 0;
-	dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		return -ENOMEM;
-	if (mkdir(dir, 0750) == 0) {
-		log_info("created directory %s", dir);
-	} else if (errno != EEXIST) {
-		rc = -errno;
-		status_fail(err, errlen, "%s: cannot create directory %s: %s",
-			    path, dir, strerror(errno));
-	}
-	free(dir);
-	return rc;
-}
-
 /*
  * Removes a socket file left by a daemon that is gone.  connect()
  * succeeding means a process listens on it: that one is alive, and the
@@ -373,32 +336,32 @@ static int status_clear_stale(const char *path, char *err, size_t errlen)
 	if (lstat(path, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		status_fail(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISSOCK(sb.st_mode)) {
-		status_fail(err, errlen, "%s exists and is not a socket", path);
+		snprintf(err, errlen, "%s exists and is not a socket", path);
 		return -EEXIST;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		status_fail(err, errlen, "socket: %s", strerror(errno));
+		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -errno;
 	}
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
 	if (rc == 0) {
-		status_fail(err, errlen,
+		snprintf(err, errlen,
 			    "%s: another sbcd answers on this socket", path);
 		return -EADDRINUSE;
 	}
 	if (errno != ECONNREFUSED && errno != ENOENT) {
-		status_fail(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
-		status_fail(err, errlen, "%s: cannot remove the stale socket: "
+		snprintf(err, errlen, "%s: cannot remove the stale socket: "
 			    "%s", path, strerror(errno));
 		return -errno;
 	}
@@ -417,19 +380,19 @@ static int status_listen(struct status *st, const struct status_cfg *cfg,
 
 	rc = uv_pipe_bind(&st->lsn, cfg->path);
 	if (rc < 0) {
-		status_fail(err, errlen, "%s: cannot bind: %s", cfg->path,
+		snprintf(err, errlen, "%s: cannot bind: %s", cfg->path,
 			    uv_strerror(rc));
 		return rc;
 	}
 	if (chmod(cfg->path, cfg->mode) < 0) {
 		rc = -errno;
-		status_fail(err, errlen, "%s: chmod %04o: %s", cfg->path,
+		snprintf(err, errlen, "%s: chmod %04o: %s", cfg->path,
 			    cfg->mode, strerror(errno));
 		return rc;
 	}
 	rc = uv_listen((uv_stream_t *)&st->lsn, 64, status_on_connection);
 	if (rc < 0) {
-		status_fail(err, errlen, "%s: cannot listen: %s", cfg->path,
+		snprintf(err, errlen, "%s: cannot listen: %s", cfg->path,
 			    uv_strerror(rc));
 		return rc;
 	}
@@ -446,18 +409,18 @@ int status_start(uv_loop_t *loop, const struct status_cfg *cfg,
 
 	*out = NULL;
 	if (strlen(cfg->path) >= sizeof(sun.sun_path)) {
-		status_fail(err, errlen, "%s: a socket path has at most %zu "
+		snprintf(err, errlen, "%s: a socket path has at most %zu "
 			    "bytes", cfg->path, sizeof(sun.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
-	rc = status_mkdir_parent(cfg->path, err, errlen);
+	rc = fs_mkdir_parent(cfg->path, err, errlen);
 	if (rc == 0)
 		rc = status_clear_stale(cfg->path, err, errlen);
 	if (rc < 0)
 		return rc;
 	st = calloc(1, sizeof(*st));
 	if (!st) {
-		status_fail(err, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	st->loop = loop;

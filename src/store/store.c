@@ -16,9 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
+#include "sbc/fs.h"
 #include "sbc/log.h"
 #include "sbc/store.h"
 #include "store_int.h"
@@ -263,37 +262,6 @@ static int store_migrate(sqlite3 *db, const char *path, int *version,
 	return 0;
 }
 
-/*
- * Creates the directory the file goes in when it is missing, one level
- * only: "var/sbc.db" in a fresh tree needs var/, but a mistyped path
- * should not grow a tree of directories.
- */
-static int store_mkdir_parent(const char *path, char *err, size_t errlen)
-{
-	const char *slash = strrchr(path, '/');
-	struct stat sb;
-	char *dir;
-	int rc = 0;
-
-	if (slash == NULL || slash == path)
-		return 0;
-	dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		return -ENOMEM;
-	if (stat(dir, &sb) < 0 && errno == ENOENT) {
-		if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-			rc = -errno;
-			store_msg(err, errlen,
-				  "%s: cannot create directory %s: %s", path,
-				  dir, strerror(errno));
-		} else {
-			log_info("created directory %s", dir);
-		}
-	}
-	free(dir);
-	return rc;
-}
-
 int store_open(const char *path, struct store **out, char *err,
 	       size_t errlen)
 {
@@ -312,7 +280,7 @@ int store_open(const char *path, struct store **out, char *err,
 			return -EINVAL;
 		}
 	}
-	rc = store_mkdir_parent(path, err, errlen);
+	rc = fs_mkdir_parent(path, err, errlen);
 	if (rc < 0)
 		return rc;
 
