@@ -237,6 +237,14 @@ void tp_close(struct tp *tp);
 const char *tp_addr_fmt(const struct sockaddr *sa, char *dst, size_t n);
 
 /*
+ * The reverse: "IPv4", "IPv4:port", "[IPv6]", "[IPv6]:port" or a bare
+ * IPv6 literal into *ss, with dflt_port where no port is written.
+ * Returns 0, or -EINVAL for anything else (host names included).
+ */
+int tp_addr_parse(const char *s, uint16_t dflt_port,
+		  struct sockaddr_storage *ss);
+
+/*
  * The address as text without brackets, an IPv4-mapped IPv6 address as
  * IPv4 (what a Via received parameter carries), and its port.  Returns
  * AF_INET or AF_INET6, or 0 (and "") for another family.

@@ -189,57 +189,23 @@ void core_calls_foreach(struct core *c, core_call_cb cb, void *arg)
 /* ------------------------------------------------------------------ */
 /* Restoring a call from its row.                                      */
 
-/* "ip:port" or "[ip6]:port" as tp_addr_fmt wrote it. */
-static int peer_parse(const char *s, struct sockaddr_storage *ss)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	size_t len;
-	unsigned long port;
-	char *end;
-
-	memset(ss, 0, sizeof(*ss));
-	if (!colon)
-		return -EINVAL;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || port == 0 || port > 65535)
-		return -EINVAL;
-	len = (size_t)(colon - s);
-	if (s[0] == '[' && len >= 2 && s[len - 1] == ']') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		if (len - 2 >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s + 1, len - 2);
-		host[len - 2] = '\0';
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		return inet_pton(AF_INET6, host, &a->sin6_addr) == 1 ? 0
-								     : -EINVAL;
-	}
-	if (len >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, len);
-	host[len] = '\0';
-	((struct sockaddr_in *)ss)->sin_family = AF_INET;
-	((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) ==
-			       1
-		       ? 0
-		       : -EINVAL;
-}
-
 /* Rebuilds one leg: its listener by realm and transport, its dialog. */
 static int leg_restore(struct core *c, struct leg *l, int side,
 		       const struct store_leg *row)
 {
 	struct dlg in = { 0 };
 	struct tp_dest d = { 0 };
+	char ip[INET6_ADDRSTRLEN];
+	uint16_t port = 0;
 	int rc;
 
+	/* The peer as tp_addr_fmt wrote it, with a port. */
 	if (tp_proto_parse(row->transport, strlen(row->transport), &d.proto) <
 		    0 ||
-	    peer_parse(row->peer, &d.addr) < 0)
+	    tp_addr_parse(row->peer, 0, &d.addr) < 0 ||
+	    !tp_addr_ip((const struct sockaddr *)&d.addr, ip, sizeof(ip),
+			&port) ||
+	    port == 0)
 		return -EINVAL;
 	d.realm = row->realm;
 	rc = call__leg_bind(c, l, &d);

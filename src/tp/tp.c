@@ -495,6 +495,54 @@ int tp_addr_ip(const struct sockaddr *sa, char *ip, size_t n,
 	return 0;
 }
 
+int tp_addr_parse(const char *s, uint16_t dflt_port,
+		  struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	const char *host = s, *port = NULL, *colon = strrchr(s, ':');
+	char tmp[INET6_ADDRSTRLEN];
+	size_t len = strlen(s);
+	unsigned long p = dflt_port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+
+		if (!e || (e[1] && e[1] != ':'))
+			return -EINVAL;
+		host = s + 1;
+		len = (size_t)(e - host);
+		port = e[1] ? e + 2 : NULL;
+	} else if (colon && colon == strchr(s, ':')) {
+		/* One colon: IPv4 and a port; more: a bare IPv6 literal. */
+		len = (size_t)(colon - s);
+		port = colon + 1;
+	}
+	if (len == 0 || len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, host, len);
+	tmp[len] = '\0';
+	if (port) {
+		char *end;
+
+		p = strtoul(port, &end, 10);
+		if (!*port || *end || p > 65535)
+			return -EINVAL;
+	}
+	if (s[0] != '[' && inet_pton(AF_INET, tmp, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)p);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, tmp, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)p);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 const char *tp_addr_fmt(const struct sockaddr *sa, char *dst, size_t n)
 {
 	char ip[INET6_ADDRSTRLEN];

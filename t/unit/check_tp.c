@@ -290,6 +290,41 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* tp_addr_parse reads back what tp_addr_fmt writes, and little else. */
+START_TEST(test_addr_parse)
+{
+	static const char *const round[] = { "127.0.0.1:5060", "[::1]:5061",
+					     "[2001:db8::7]:1",
+					     "10.1.2.3:65535" };
+	static const char *const bad[] = { "", ":5060", "127.0.0.1:",
+					   "127.0.0.1:65536", "127.0.0.1:5x",
+					   "[::1", "[::1]x", "[127.0.0.1]:5",
+					   "pbx.example:5060", "1.2.3",
+					   "[]:5" };
+	struct sockaddr_storage ss;
+	char b[64];
+
+	for (size_t i = 0; i < sizeof(round) / sizeof(*round); i++) {
+		ck_assert_int_eq(tp_addr_parse(round[i], 0, &ss), 0);
+		ck_assert_str_eq(tp_addr_fmt((struct sockaddr *)&ss, b,
+					     sizeof(b)),
+				 round[i]);
+	}
+	/* Without a port, the default; a bare IPv6 literal has none. */
+	ck_assert_int_eq(tp_addr_parse("192.0.2.9", 5070, &ss), 0);
+	ck_assert_str_eq(tp_addr_fmt((struct sockaddr *)&ss, b, sizeof(b)),
+			 "192.0.2.9:5070");
+	ck_assert_int_eq(tp_addr_parse("fe80::1:2", 9, &ss), 0);
+	ck_assert_str_eq(tp_addr_fmt((struct sockaddr *)&ss, b, sizeof(b)),
+			 "[fe80::1:2]:9");
+	ck_assert_int_eq(tp_addr_parse("[::1]", 7, &ss), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET6);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		ck_assert_msg(tp_addr_parse(bad[i], 1, &ss) == -EINVAL,
+			      "'%s' accepted", bad[i]);
+}
+END_TEST
+
 /* ---- UDP ---- */
 
 START_TEST(test_udp_realms)
@@ -921,6 +956,7 @@ Suite *check_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_addr_parse);
 	tcase_add_test(tc, test_udp_realms);
 	tcase_add_test(tc, test_udp_sizes);
 	tcase_add_test(tc, test_udp_ipv6);
