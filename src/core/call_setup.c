@@ -713,6 +713,8 @@ void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
 		core__answer(c, st, 500, STR_NULL, NULL);
 		return;
 	}
+	/* The answer goes back into the sender's realm, under its policy. */
+	k->leg[LEG_A].realm = tp_lsn_realm(tsx_src(st)->lsn);
 	k->leg[LEG_B].realm = t->realm;
 	d.realm = t->realm;
 	/* Requests that make no dialog go to the first trunk, numeric

@@ -59,8 +59,7 @@ static int core_hdr_regenerated(const struct sip_hdr *h)
 
 static const char *core_strip_of(const struct core *c, const char *realm)
 {
-	/* Leg A of a relayed MESSAGE or PUBLISH has no realm set. */
-	for (size_t i = 0; realm && i < c->cfg->n_realms; i++)
+	for (size_t i = 0; i < c->cfg->n_realms; i++)
 		if (strcmp(c->cfg->realms[i].name, realm) == 0 &&
 		    c->cfg->realms[i].strip)
 			return c->cfg->realms[i].strip;
