@@ -3,7 +3,8 @@
  * answers requests as a UAS until the session core exists (layer 7).
  *
  * One libuv timer drives the tmr heap that every transaction timer lives
- * in: it is re-armed for the earliest expiry after each event.  Every
+ * in: it is re-armed for the earliest expiry once per loop iteration,
+ * before the loop waits for I/O.  Every
  * received message is parsed here and handed to the transaction layer;
  * a request that does not parse is answered statelessly with 400 and the
  * parser's reason when its top Via allows (RFC 3261 8.2.6.2, 18.2.2).
@@ -55,9 +56,10 @@ static void server_on_loop_prepare(uv_prepare_t *h)
 	struct server *s = h->data;
 	uint64_t ns;
 
-	/* Callbacks of the resolver and of rtpengine's client start
-	 * transaction timers outside server_on_recv: arm the libuv timer
-	 * for them before the loop sleeps. */
+	/* Whatever ran in this iteration (datagrams, the resolver's and
+	 * rtpengine's callbacks, expired timers) may have moved the
+	 * earliest timer: the one libuv timer is armed for it here, once,
+	 * before the loop sleeps. */
 	server_timer_arm(s);
 	if (!s->loop_t0)
 		return;
@@ -74,7 +76,6 @@ static void server_on_timer(uv_timer_t *t)
 
 	server_loop_busy(s);
 	tmr_heap_run(&s->tmr, uv_now(s->loop));
-	server_timer_arm(s);
 }
 
 /* Arms the libuv timer for the heap's earliest expiry. */
@@ -217,7 +218,6 @@ static void server_on_recv(struct tp *tp, const struct tp_src *src,
 		msgstat_count_msg(&s->msgs.in, m);
 		tsx_layer_recv(s->tsx, m, src);
 	}
-	server_timer_arm(s);
 }
 
 static void server_on_tp_error(struct tp *tp, const struct tp_dest *d,
@@ -233,7 +233,6 @@ static void server_on_tp_error(struct tp *tp, const struct tp_dest *d,
 		 strerror(-err));
 	tmr_heap_run(&s->tmr, uv_now(s->loop));
 	tsx_layer_tp_error(s->tsx, d, err);
-	server_timer_arm(s);
 }
 
 static int server_listen(struct server *s, const struct config_listener *cl)
