@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sbc/dns.h"
+#include "sbc/json.h"
 #include "sbcctl.h"
 
 void cmd_resolve_usage(FILE *f)
@@ -77,22 +78,6 @@ static void on_done(int err, const struct dns_target *t, size_t n,
 	}
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static void target_addr(const struct dns_target *t, char *dst, size_t n)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -132,17 +117,17 @@ static void print_json(const struct resolve_ctx *c, const char *uri)
 	char a[INET6_ADDRSTRLEN];
 
 	printf("{\"uri\":");
-	json_str(uri);
+	json_fput_str(stdout, uri);
 	printf(",\"error\":");
 	if (c->err)
-		json_str(strerror(-c->err));
+		json_fput_str(stdout, strerror(-c->err));
 	else
 		printf("null");
 	printf(",\"trace\":[");
 	for (size_t i = 0; i < c->ntrace; i++) {
 		if (i)
 			putchar(',');
-		json_str(c->trace[i]);
+		json_fput_str(stdout, c->trace[i]);
 	}
 	printf("],\"targets\":[");
 	for (size_t i = 0; i < c->n; i++) {
@@ -152,7 +137,7 @@ static void print_json(const struct resolve_ctx *c, const char *uri)
 		printf("%s{\"transport\":\"%s\",\"address\":\"%s\","
 		       "\"port\":%u,\"host\":",
 		       i ? "," : "", dns_tp_name(t->tp), a, t->port);
-		json_str(t->host);
+		json_fput_str(stdout, t->host);
 		printf(",\"priority\":%u,\"weight\":%u,\"ttl\":%u}",
 		       t->priority, t->weight, (unsigned)t->ttl);
 	}
