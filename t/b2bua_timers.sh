@@ -64,6 +64,12 @@ pair "maximum duration: sbcd sends BYE to both sides" \
 	calleebye_uac basic_uas
 check "sbcd says why it ended the call" \
 	sbcd_log_has 'call reached the maximum duration'
+v=$("$SBCCTL" -s "$tmp/sbc.sock" --json stats 2>&1 | python3 -c '
+import json, sys
+f = json.load(sys.stdin)["calls"]["failures"]
+print(f["max_duration"], f["no_ack"])' 2>&1)
+check "the status socket counts one call ended at its maximum duration (got '$v')" \
+	test "$v" = "1 0"
 
 # Timer D of the 408 on leg A and of the 487 on leg B: 32 s at least.
 sleep 1

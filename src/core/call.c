@@ -380,17 +380,25 @@ void call__leg_bye(struct call *k, int side)
 		tsx_unref(ct);
 }
 
+/* sbc ends an answered call itself: BYE on both legs, counted by why. */
+static void call_end_by_sbc(struct call *k, const char *why,
+			    unsigned long *counter)
+{
+	log_info("core: %s; ending the call", why);
+	(*counter)++;
+	k->hangup = "sbc";
+	call__leg_bye(k, LEG_A);
+	call__leg_bye(k, LEG_B);
+	call__down(k);
+}
+
 /* RFC 3261 13.3.1.4: a 2xx the caller never ACKs ends the session. */
 void call__on_no_ack(struct tmr *t, void *arg)
 {
 	struct call *k = arg;
 
 	(void)t;
-	log_info("core: no ACK for the 2xx; ending the call");
-	k->hangup = "sbc";
-	call__leg_bye(k, LEG_A);
-	call__leg_bye(k, LEG_B);
-	call__down(k);
+	call_end_by_sbc(k, "no ACK for the 2xx", &k->core->stats.ended_no_ack);
 }
 
 void call__on_max(struct tmr *t, void *arg)
@@ -398,11 +406,8 @@ void call__on_max(struct tmr *t, void *arg)
 	struct call *k = arg;
 
 	(void)t;
-	log_info("core: call reached the maximum duration; ending it");
-	k->hangup = "sbc";
-	call__leg_bye(k, LEG_A);
-	call__leg_bye(k, LEG_B);
-	call__down(k);
+	call_end_by_sbc(k, "call reached the maximum duration",
+			&k->core->stats.ended_max_duration);
 }
 
 void call__free_all(struct core *c)
