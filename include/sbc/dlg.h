@@ -60,6 +60,18 @@ int dlg_uac_new(const struct sip_msg *req, const struct sip_msg *rsp,
 		struct dlg **out);
 
 /*
+ * UAC: the dialog a 2xx of another fork creates (RFC 3261 13.2.2.4),
+ * from d, the dialog of the first answer to the same INVITE (its local
+ * side, Call-ID and the INVITE's CSeq), and rsp, the fork's 2xx (its
+ * tag, Contact and Record-Route).  The INVITE itself is not needed, so
+ * this works after its transaction dropped it.  The new dialog's CSeq
+ * goes on from d's.  Returns 0 or a negative errno
+ * (-EINVAL for a response of another dialog or without Contact).
+ */
+int dlg_uac_fork(const struct dlg *d, const struct sip_msg *rsp,
+		 struct dlg **out);
+
+/*
  * UAS: the dialog our response with local_tag creates for req
  * (12.1.1); early until dlg_confirm.  Returns 0 or a negative errno.
  */

@@ -156,6 +156,8 @@ struct tsx_stats {
 	unsigned long transport_errors;
 	unsigned long merged;		/* 482 for merged requests */
 	unsigned long stray;		/* responses matching nothing */
+	unsigned long slimmed;		/* requests dropped at the final
+					   response (see tsx_request) */
 };
 
 void tsx_layer_stats(const struct tsx_layer *l, struct tsx_stats *s);
@@ -219,7 +221,10 @@ void tsx_ref(struct tsx *t);
 void tsx_unref(struct tsx *t);
 
 /* The request: for a server transaction a copy of what arrived, for a
- * client one what was sent.  Valid while the caller holds a reference. */
+ * client one what was sent.  Valid while the caller holds a reference,
+ * until the transaction is done with it: once it has its final response
+ * (sent or handed up) and the layer holds the only reference, the
+ * request is dropped and NULL is returned. */
 const struct sip_msg *tsx_request(const struct tsx *t);
 /* Where the request came from (server) or went (client). */
 const struct tp_src *tsx_src(const struct tsx *t);

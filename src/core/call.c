@@ -245,10 +245,15 @@ void call__relay_response_tag(struct call *k, struct tsx *st, int to,
 	const struct sip_msg *req = tsx_request(st);
 	struct str reason = rsp->reason;
 	unsigned status = map_status(rsp->status, &reason);
-	int dialog = status > 100 && status < 300 &&
-		     call__method_refreshes(req->method);
+	int dialog;
 	struct buf b;
 	int rc;
+
+	/* It has answered already and let go of its request. */
+	if (!req)
+		return;
+	dialog = status > 100 && status < 300 &&
+		 call__method_refreshes(req->method);
 
 	buf_init(&b);
 	tsx_print_response_head(&b, st, status, reason,

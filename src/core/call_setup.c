@@ -53,8 +53,22 @@ static void b_extra_2xx(struct call *k, const struct sip_msg *rsp)
 	struct dlg *d;
 	struct tsx *ct;
 
-	if (dlg_uac_new(tsx_request(k->b_invite), rsp, &d) < 0)
+	const struct leg *b = &k->leg[LEG_B];
+	const struct sip_msg *req = k->b_invite ? tsx_request(k->b_invite)
+						: NULL;
+	int rc;
+
+	/* After the answer leg B's dialog gives what the fork shares with
+	 * it; before (rtpengine refused the answer) the INVITE does. */
+	if (b->dlg && b->dlg->uac && b->dlg->state == DLG_CONFIRMED)
+		rc = dlg_uac_fork(b->dlg, rsp, &d);
+	else
+		rc = req ? dlg_uac_new(req, rsp, &d) : -ENOENT;
+	if (rc < 0) {
+		log_warn("call %s: cannot end the 2xx of another fork: %s",
+			 k->id, strerror(-rc));
 		return;
+	}
 	tmp_call = *k;
 	tmp_call.leg[LEG_B].dlg = d;
 	tmp_call.leg[LEG_B].ack.p = NULL;
@@ -281,6 +295,10 @@ static void b_invite_handle(struct call *k, struct tsx *ct,
 		call__relay_response(k, k->a_invite, LEG_A, rsp, sdp);
 		tsx_unref(k->a_invite);
 		k->a_invite = NULL;
+		/* Further 2xx of leg B still come (b_extra_2xx), but its
+		 * INVITE is of no more use: the transaction may drop it. */
+		tsx_unref(k->b_invite);
+		k->b_invite = NULL;
 		call__store_put(k);
 		/* Next hops and forks are of no use to an answered call. */
 		free(k->setup);

@@ -215,6 +215,17 @@ void dlg_free(struct dlg *d)
 	free(d);
 }
 
+/* The route set and remote target m gives d: its Record-Route (reversed
+ * for a UAC) and its Contact, which must be there. */
+static int dlg_peer_read(struct dlg *d, const struct sip_msg *m, int reverse)
+{
+	int rc = dlg_route_read(m, reverse, &d->route, &d->n_route);
+
+	if (rc == 0)
+		rc = dlg_contact_read(m, &d->remote_target);
+	return rc == -ENOENT ? -EINVAL : rc;
+}
+
 int dlg_uac_new(const struct sip_msg *req, const struct sip_msg *rsp,
 		struct dlg **out)
 {
@@ -273,6 +284,48 @@ fail:
 	return rc;
 }
 
+int dlg_uac_fork(const struct dlg *d0, const struct sip_msg *rsp,
+		 struct dlg **out)
+{
+	struct dlg *d;
+	int rc;
+
+	*out = NULL;
+	if (!d0->uac || rsp->is_request || rsp->status < 200 ||
+	    rsp->status > 299 || !str_isset(rsp->to.tag) ||
+	    !str_eq(str_cstr(d0->call_id), rsp->call_id) ||
+	    !str_caseeq(str_cstr(d0->local_tag), rsp->from.tag))
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->uac = 1;
+	d->state = DLG_CONFIRMED;
+	d->secure = d0->secure;
+	/* The fork's ACK carries the INVITE's number, which the caller
+	 * knows; its BYE any higher one. */
+	d->local_cseq = d0->local_cseq;
+	d->call_id = strdup(d0->call_id);
+	d->local_tag = strdup(d0->local_tag);
+	d->remote_tag = dlg_str_dup(rsp->to.tag);
+	d->local_uri = strdup(d0->local_uri);
+	d->remote_uri = strdup(d0->remote_uri);
+	if (!d->call_id || !d->local_tag || !d->remote_tag || !d->local_uri ||
+	    !d->remote_uri) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	/* RFC 3261 12.1.2: the Record-Route of the response, reversed. */
+	rc = dlg_peer_read(d, rsp, 1);
+	if (rc)
+		goto fail;
+	*out = d;
+	return 0;
+fail:
+	dlg_free(d);
+	return rc;
+}
+
 int dlg_uas_new(const struct sip_msg *req, struct str local_tag,
 		struct dlg **out)
 {
@@ -312,14 +365,9 @@ int dlg_uas_new(const struct sip_msg *req, struct str local_tag,
 			goto fail;
 		}
 	}
-	/* RFC 3261 12.1.1: the Record-Route of the request, in order. */
-	rc = dlg_route_read(req, 0, &d->route, &d->n_route);
-	if (rc)
-		goto fail;
-	/* RFC 3261 8.1.1.8: a request that can make a dialog has a Contact. */
-	rc = dlg_contact_read(req, &d->remote_target);
-	if (rc == -ENOENT)
-		rc = -EINVAL;
+	/* RFC 3261 12.1.1: the Record-Route of the request, in order;
+	 * 8.1.1.8: a request that can make a dialog has a Contact. */
+	rc = dlg_peer_read(d, req, 0);
 	if (rc)
 		goto fail;
 	*out = d;

@@ -30,6 +30,7 @@
 
 #include "sbc/log.h"
 #include "sbc/rnd.h"
+#include "sbc/slab.h"
 #include "tsx_int.h"
 
 void tsx_cfg_default(struct tsx_cfg *c)
@@ -99,12 +100,12 @@ uint64_t tsx__hash_dialog(struct str call_id, uint32_t cseq)
 			sizeof(cseq));
 }
 
-int tsx__same_method(const struct sip_msg *a, enum sip_method m,
+int tsx__same_method(const struct tsx_key *k, enum sip_method m,
 		     struct str m_s)
 {
-	if (a->method != m)
+	if (k->method != m)
 		return 0;
-	return m != SIP_METHOD_OTHER || str_eq(a->method_s, m_s);
+	return m != SIP_METHOD_OTHER || str_eq(k->method_s, m_s);
 }
 
 int tsx__save(char **dst, size_t *dlen, const void *p, size_t len)
@@ -187,49 +188,59 @@ static void tsx_unlink(struct tsx *t)
 }
 
 /*
- * Transactions come and go by the thousand per second, and an INVITE's
- * lingers 64*T1 after its 2xx (RFC 6026).  Each keeps its request parsed
- * with room for its own header lines only (TSX_SIZE), and blocks of a
- * standard size, enough for most requests, are kept for reuse instead of
- * going back to malloc, whose large-chunk path and page faults showed in
- * profiles of contrib/bench/calls.  Only the event loop's thread makes
- * and frees transactions.
+ * Transactions come and go by the thousand per second.  Heads come from
+ * a slab, so the memory of those that lingered goes back to the system
+ * once they are gone.  Request blocks of a standard size, enough for
+ * most requests, are kept for reuse instead of going back to malloc,
+ * whose large-chunk path and page faults showed in profiles of
+ * contrib/bench/calls.  Only the event loop's thread makes and frees
+ * transactions.
  */
 #define TSX_POOL_HDRS 24	/* header lines a pooled block holds */
 #define TSX_POOL_DATA 1536	/* request bytes and strings it holds */
-#define TSX_POOL_MAX 1024	/* free blocks kept */
+#define TSX_POOL_MAX 256	/* free blocks kept */
 
-static struct tsx *tsx_pool;
+static struct tsx_req *tsx_pool;
 static unsigned tsx_pool_n;
+static struct slab tsx_heads;
+static int tsx_heads_init;
 
 /* A block for a request of n header lines and data bytes more; *cap gets
  * the header lines it has room for. */
-static struct tsx *tsx_block_new(unsigned n, size_t data, unsigned *cap)
+static struct tsx_req *tsx_block_new(unsigned n, size_t data, unsigned *cap)
 {
-	struct tsx *t;
+	struct tsx_req *r;
 
 	if (n > TSX_POOL_HDRS || data > TSX_POOL_DATA) {
 		*cap = n;
-		return malloc(TSX_SIZE(n) + data);
+		r = malloc(TSX_REQ_SIZE(n) + data);
+		if (r)
+			r->pooled = 0;
+		return r;
 	}
 	*cap = TSX_POOL_HDRS;
 	if (tsx_pool) {
-		t = tsx_pool;
-		tsx_pool = t->next;
+		r = tsx_pool;
+		tsx_pool = r->next;
 		tsx_pool_n--;
-		return t;
+		return r;
 	}
-	return malloc(TSX_SIZE(TSX_POOL_HDRS) + TSX_POOL_DATA);
+	r = malloc(TSX_REQ_SIZE(TSX_POOL_HDRS) + TSX_POOL_DATA);
+	if (r)
+		r->pooled = 1;
+	return r;
 }
 
-static void tsx_block_free(struct tsx *t)
+static void tsx_block_free(struct tsx_req *r)
 {
-	if (!t->pooled || tsx_pool_n >= TSX_POOL_MAX) {
-		free(t);
+	if (!r)
+		return;
+	if (!r->pooled || tsx_pool_n >= TSX_POOL_MAX) {
+		free(r);
 		return;
 	}
-	t->next = tsx_pool;
-	tsx_pool = t;
+	r->next = tsx_pool;
+	tsx_pool = r;
 	tsx_pool_n++;
 }
 
@@ -237,12 +248,13 @@ static void tsx_block_free(struct tsx *t)
 static void tsx_pool_drain(void)
 {
 	while (tsx_pool) {
-		struct tsx *t = tsx_pool;
+		struct tsx_req *r = tsx_pool;
 
-		tsx_pool = t->next;
-		free(t);
+		tsx_pool = r->next;
+		free(r);
 	}
 	tsx_pool_n = 0;
+	slab_trim(&tsx_heads);
 }
 
 void tsx_layer_free(struct tsx_layer *l)
@@ -266,6 +278,18 @@ void tsx_layer_free(struct tsx_layer *l)
 	tsx_pool_drain();
 }
 
+static void tsx_key_set(struct tsx_key *k, const struct sip_msg *r)
+{
+	k->method = r->method;
+	k->method_s = r->method_s;
+	k->branch = r->via.branch;
+	k->via_host = r->via.host;
+	k->via_port = r->via.port;
+	k->call_id = r->call_id;
+	k->cseq = r->cseq.num;
+	k->from_tag = r->from.tag;
+}
+
 int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	       const struct tp_dest *d, struct tsx **out)
 {
@@ -275,6 +299,7 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	size_t data = len + 1 + rl + sl;
 	const char *err = NULL;
 	unsigned cap;
+	struct tsx_req *r;
 	struct tsx *t;
 	char *extra;
 
@@ -289,25 +314,35 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 		}
 		n_hdr = scratch.n_hdr;
 	}
-	t = tsx_block_new((unsigned)n_hdr, data, &cap);
+	if (!tsx_heads_init) {
+		slab_init(&tsx_heads, sizeof(struct tsx));
+		tsx_heads_init = 1;
+	}
+	t = slab_alloc(&tsx_heads);
 	if (!t)
 		return -ENOMEM;
-	/* Only the head is zeroed: the parser sets every field of req it
-	 * reads later, and the rest of the block is copied into. */
-	memset(t, 0, offsetof(struct tsx, req));
-	t->pooled = cap == TSX_POOL_HDRS && data <= TSX_POOL_DATA;
-	t->req_buf = (char *)t + TSX_SIZE(cap);
+	r = tsx_block_new((unsigned)n_hdr, data, &cap);
+	if (!r) {
+		slab_free(&tsx_heads, t);
+		return -ENOMEM;
+	}
+	memset(t, 0, sizeof(*t));
+	t->rb = r;
+	t->req = TSX_REQ_MSG(r);
+	t->req_buf = (char *)r + TSX_REQ_SIZE(cap);
 	t->req_buf[len] = '\0';
 	memcpy(t->req_buf, buf, len);
 	t->req_len = len;
 	/* The same bytes give the same header lines: the parser writes no
 	 * further than hdr[n_hdr - 1]. */
-	if (sip_msg_parse(&t->req, t->req_buf, len, SIP_MSG_DATAGRAM, &err) ||
-	    !t->req.is_request || t->req.n_hdr > cap) {
+	if (sip_msg_parse(t->req, t->req_buf, len, SIP_MSG_DATAGRAM, &err) ||
+	    !t->req->is_request || t->req->n_hdr > cap) {
 		log_debug("tsx: request does not parse: %s", err ? err : "-");
-		tsx_block_free(t);
+		tsx_block_free(r);
+		slab_free(&tsx_heads, t);
 		return -EBADMSG;
 	}
+	tsx_key_set(&t->key, t->req);
 	extra = t->req_buf + len + 1;
 	if (d) {
 		t->dest = *d;
@@ -325,13 +360,74 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	}
 	t->l = l;
 	t->refs = 1;
-	t->invite = t->req.method == SIP_METHOD_INVITE;
+	t->invite = t->req->method == SIP_METHOD_INVITE;
 	tmr_init(&t->t_retx);
 	tmr_init(&t->t_to);
 	tmr_init(&t->t_end);
 	tmr_init(&t->t_c);
 	*out = t;
 	return 0;
+}
+
+/* Appends s to *p and points *s at the copy. */
+static void kbuf_put(char **p, struct str *s)
+{
+	if (s->len)
+		memcpy(*p, s->p, s->len);
+	s->p = *p;
+	*p += s->len;
+}
+
+static void kbuf_put_c(char **p, const char **s)
+{
+	size_t n;
+
+	if (!*s)
+		return;
+	n = strlen(*s) + 1;
+	memcpy(*p, *s, n);
+	*s = *p;
+	*p += n;
+}
+
+void tsx__slim(struct tsx *t)
+{
+	struct tsx_key *k = &t->key;
+	size_t n;
+	char *p;
+
+	if (!t->rb || t->rfc2543)
+		return;
+	n = k->method_s.len + k->branch.len + k->via_host.len +
+	    k->call_id.len + k->from_tag.len +
+	    (t->dest.realm ? strlen(t->dest.realm) + 1 : 0) +
+	    (t->dest.server_name ? strlen(t->dest.server_name) + 1 : 0);
+	p = malloc(n ? n : 1);
+	if (!p)
+		return;	/* it stays whole; no harm */
+	t->kbuf = p;
+	kbuf_put(&p, &k->method_s);
+	kbuf_put(&p, &k->branch);
+	kbuf_put(&p, &k->via_host);
+	kbuf_put(&p, &k->call_id);
+	kbuf_put(&p, &k->from_tag);
+	kbuf_put_c(&p, &t->dest.realm);
+	kbuf_put_c(&p, &t->dest.server_name);
+	tsx_block_free(t->rb);
+	t->rb = NULL;
+	t->req = NULL;
+	t->req_buf = NULL;
+	t->req_len = 0;
+	if (t->l)
+		t->l->st.slimmed++;
+}
+
+/* A transaction past its final response that only the layer holds:
+ * nobody will ask for its request again. */
+static void tsx_slim_idle(struct tsx *t)
+{
+	if (t->refs == 1 && t->l && t->final_status)
+		tsx__slim(t);
 }
 
 void tsx__link(struct tsx *t)
@@ -357,15 +453,21 @@ void tsx_ref(struct tsx *t)
 
 void tsx_unref(struct tsx *t)
 {
-	if (!t || --t->refs)
+	if (!t)
 		return;
+	if (--t->refs) {
+		tsx_slim_idle(t);
+		return;
+	}
 	if (t->dest.conn)
 		tp_conn_unref(t->dest.conn);
 	if (t->src.conn)
 		tp_conn_unref(t->src.conn);
 	free(t->out);
 	free(t->tag);
-	tsx_block_free(t);
+	free(t->kbuf);
+	tsx_block_free(t->rb);
+	slab_free(&tsx_heads, t);
 }
 
 void tsx__terminate(struct tsx *t)
@@ -402,7 +504,7 @@ void tsx__timer(struct tsx *t, struct tmr *tm, uint64_t ms, tmr_cb *cb)
 {
 	if (tmr_start(t->l->tmr, tm, ms, cb, t) < 0)
 		log_err("tsx: no memory for a timer; %.*s transaction may "
-			"linger", STR_FMT(t->req.method_s));
+			"linger", STR_FMT(t->key.method_s));
 }
 
 /* Tags compare case-insensitively; absent equals empty. */
@@ -426,8 +528,8 @@ static struct tsx *cli_find(struct tsx_layer *l, const struct sip_msg *m)
 	     n = hash_next(n)) {
 		struct tsx *t = hash_entry(n, struct tsx, node);
 
-		if (str_caseeq(t->req.via.branch, m->via.branch) &&
-		    tsx__same_method(&t->req, m->cseq.method,
+		if (str_caseeq(t->key.branch, m->via.branch) &&
+		    tsx__same_method(&t->key, m->cseq.method,
 				     m->cseq.method_s))
 			return t;
 	}
@@ -443,16 +545,17 @@ static int srv_method_ok(const struct tsx *t, const struct sip_msg *m,
 			 enum srv_want w)
 {
 	if (w == SRV_CANCELLED)
-		return t->req.method != SIP_METHOD_CANCEL;
+		return t->key.method != SIP_METHOD_CANCEL;
 	if (m->method == SIP_METHOD_ACK)
 		return t->invite;
-	return tsx__same_method(&t->req, m->method, m->method_s);
+	return tsx__same_method(&t->key, m->method, m->method_s);
 }
 
-/* RFC 3261 17.2.3, the RFC 2543 rules for a branch without the cookie. */
+/* RFC 3261 17.2.3, the RFC 2543 rules for a branch without the cookie;
+ * such transactions are never slimmed. */
 static int srv_match_2543(const struct tsx *t, const struct sip_msg *m)
 {
-	const struct sip_msg *r = &t->req;
+	const struct sip_msg *r = t->req;
 	struct str to_tag = r->to.tag;
 
 	/* An ACK carries the To tag of the response it acknowledges. */
@@ -479,8 +582,9 @@ static struct tsx *srv_find(struct tsx_layer *l, const struct sip_msg *m,
 
 		if (t->rfc2543 == is3261 || !srv_method_ok(t, m, w))
 			continue;
-		if (is3261 ? str_caseeq(t->req.via.branch, m->via.branch) &&
-				     sent_by_eq(&t->req.via, &m->via)
+		if (is3261 ? str_caseeq(t->key.branch, m->via.branch) &&
+				     t->key.via_port == m->via.port &&
+				     str_caseeq(t->key.via_host, m->via.host)
 			   : srv_match_2543(t, m))
 			return t;
 	}
@@ -496,12 +600,12 @@ static struct tsx *mrg_find(struct tsx_layer *l, const struct sip_msg *m)
 	for (struct hash_node *n = hash_first(&l->mrg, h); n;
 	     n = hash_next(n)) {
 		struct tsx *t = hash_entry(n, struct tsx, mrg_node);
-		const struct sip_msg *r = &t->req;
+		const struct tsx_key *k = &t->key;
 
-		if (r->cseq.num == m->cseq.num &&
-		    tsx__same_method(r, m->method, m->method_s) &&
-		    str_eq(r->call_id, m->call_id) &&
-		    tag_eq(r->from.tag, m->from.tag))
+		if (k->cseq == m->cseq.num &&
+		    tsx__same_method(k, m->method, m->method_s) &&
+		    str_eq(k->call_id, m->call_id) &&
+		    tag_eq(k->from_tag, m->from.tag))
 			return t;
 	}
 	return NULL;
@@ -516,11 +620,11 @@ static struct tsx *acc_find(struct tsx_layer *l, const struct sip_msg *m)
 	for (struct hash_node *n = hash_first(&l->acc, h); n;
 	     n = hash_next(n)) {
 		struct tsx *t = hash_entry(n, struct tsx, acc_node);
-		const struct sip_msg *r = &t->req;
+		const struct tsx_key *k = &t->key;
 
-		if (r->cseq.num == m->cseq.num &&
-		    str_eq(r->call_id, m->call_id) &&
-		    tag_eq(r->from.tag, m->from.tag) &&
+		if (k->cseq == m->cseq.num &&
+		    str_eq(k->call_id, m->call_id) &&
+		    tag_eq(k->from_tag, m->from.tag) &&
 		    tag_eq(str_make(t->tag, t->tag_len), m->to.tag))
 			return t;
 	}
@@ -612,7 +716,7 @@ static void recv_request(struct tsx_layer *l, const struct sip_msg *m,
 		return;
 	tsx_ref(st);
 	if (l->u.request)
-		l->u.request(l->uarg, st, &st->req, &st->src);
+		l->u.request(l->uarg, st, st->req, &st->src);
 	tsx_unref(st);
 }
 
@@ -703,7 +807,7 @@ void tsx_layer_stats(const struct tsx_layer *l, struct tsx_stats *s)
 
 const struct sip_msg *tsx_request(const struct tsx *t)
 {
-	return &t->req;
+	return t->req;
 }
 
 const struct tp_src *tsx_src(const struct tsx *t)

@@ -33,7 +33,7 @@ static uint64_t t64(const struct tsx *t)
 static int client_build(struct buf *b, const struct tsx *t, const char *method,
 			struct str to)
 {
-	const struct sip_msg *r = &t->req;
+	const struct sip_msg *r = t->req;
 	const struct sip_hdr *h = sip_msg_hdr(r, SIP_HDR_FROM);
 
 	buf_put_cstr(b, method);
@@ -61,7 +61,7 @@ static int client_build(struct buf *b, const struct tsx *t, const char *method,
 static void client_send_cancel(struct tsx *ct)
 {
 	static const struct tsx_client_cb none;
-	const struct sip_hdr *to = sip_msg_hdr(&ct->req, SIP_HDR_TO);
+	const struct sip_hdr *to = sip_msg_hdr(ct->req, SIP_HDR_TO);
 	struct buf b;
 	int rc;
 
@@ -75,7 +75,7 @@ static void client_send_cancel(struct tsx *ct)
 	buf_free(&b);
 	if (rc < 0) {
 		log_warn("tsx: cannot send CANCEL for INVITE %.*s: %s",
-			 STR_FMT(ct->req.call_id), strerror(-rc));
+			 STR_FMT(ct->key.call_id), strerror(-rc));
 		return;
 	}
 	/* 9.1: without a final response 64*T1 after the CANCEL, the
@@ -98,8 +98,8 @@ int tsx_client_start(struct tsx_layer *l, const struct tp_dest *d,
 		return rc;
 	/* RFC 3261 17.1: ACK has no client transaction; 8.1.1.7: the
 	 * branch must carry the magic cookie for 17.1.3 matching. */
-	if (t->req.method == SIP_METHOD_ACK ||
-	    !sip_via_branch_is_3261(&t->req.via)) {
+	if (t->req->method == SIP_METHOD_ACK ||
+	    !sip_via_branch_is_3261(&t->req->via)) {
 		tsx_unref(t);
 		return -EINVAL;
 	}
@@ -117,7 +117,7 @@ int tsx_client_start(struct tsx_layer *l, const struct tp_dest *d,
 		return rc;
 	}
 	tsx__link(t);
-	hash_insert(&l->cli, &t->node, tsx__hash_branch(t->req.via.branch));
+	hash_insert(&l->cli, &t->node, tsx__hash_branch(t->key.branch));
 	t->in_main = 1;
 	/* RFC 3261 17.1.1.2 and 17.1.2.2: Timers A and E start at T1,
 	 * over unreliable transports only; B and F are 64*T1. */
@@ -282,7 +282,7 @@ static void client_ack(struct tsx *t, const struct sip_msg *m)
 		rc = tsx__send(t, t->out, t->out_len);
 	if (rc < 0)
 		log_warn("tsx: cannot send ACK for %.*s: %s",
-			 STR_FMT(t->req.call_id), strerror(-rc));
+			 STR_FMT(t->key.call_id), strerror(-rc));
 }
 
 static void client_invite_recv(struct tsx *t, const struct sip_msg *m,

@@ -1,11 +1,21 @@
 /*
  * tsx_int: what tsx.c, tsx_client.c and tsx_server.c share (layer 3).
  *
- * A transaction lives in one allocation: the struct, then the request
- * bytes it parsed its struct sip_msg from, then copies of the realm and
- * TLS server name of its destination.  The last message it sends on its
- * own (the ACK of a client INVITE, the last response of a server
- * transaction) is kept in out for retransmission.
+ * A transaction is two allocations.  Its head (struct tsx) comes from a
+ * slab and lives as long as the transaction.  Its request block (struct
+ * tsx_req: the parsed request, the request bytes it points into and the
+ * destination's realm and TLS server name) is needed only while the
+ * transaction works: once it has its final response and nobody but the
+ * layer holds it, it is slimmed (tsx__slim): what matching still needs
+ * (struct tsx_key) is copied into the head's own small buffer and the
+ * block goes back to its pool.  An INVITE's transactions linger 64*T1
+ * after a 2xx (RFC 6026), a non-INVITE server's 64*T1 after its final
+ * response (Timer J), so most live transactions are slim ones; a slim
+ * one is a few hundred bytes instead of several kilobytes.
+ *
+ * The last message a transaction sends on its own (the ACK of a client
+ * INVITE's non-2xx, the last response of a server transaction) is kept
+ * in out for retransmission; a 2xx's copy goes once its ACK came.
  *
  * Timers that RFC 3261 gives a length of zero for reliable transports (D,
  * I, J, K) are started with a delay of 0: they fire at the next
@@ -44,6 +54,34 @@ struct tsx_layer {
 	struct tsx_stats st;
 };
 
+/* What matching needs of the request, kept after slimming: the top Via's
+ * branch and sent-by (17.1.3, 17.2.3), the method, and the Call-ID, CSeq
+ * number and From tag (8.2.2.2, 13.3.1.4).  The strings point into the
+ * request block, or into kbuf once slim. */
+struct tsx_key {
+	struct str method_s;
+	struct str branch;
+	struct str via_host;
+	struct str call_id;
+	struct str from_tag;
+	enum sip_method method;
+	uint32_t cseq;
+	uint16_t via_port;
+};
+
+/* The request of a working transaction, in one block: this head, the
+ * parsed message with room for its own header lines only (TSX_REQ_MSG),
+ * then the request bytes and strings. */
+struct tsx_req {
+	struct tsx_req *next;	/* the pool's free list */
+	unsigned pooled;	/* a standard block: back to the pool */
+};
+
+#define TSX_REQ_HEAD \
+	((sizeof(struct tsx_req) + _Alignof(struct sip_msg) - 1) & \
+	 ~(_Alignof(struct sip_msg) - 1))
+#define TSX_REQ_MSG(r) ((struct sip_msg *)((char *)(r) + TSX_REQ_HEAD))
+
 struct tsx {
 	struct tsx_layer *l;	/* NULL once terminated */
 	unsigned refs;
@@ -61,7 +99,6 @@ struct tsx {
 	unsigned cancel_sent : 1;
 	unsigned gave_up : 1;	/* client: failed() was called */
 	unsigned cancelled : 1;	/* server INVITE: a CANCEL matched it */
-	unsigned pooled : 1;	/* its block goes back to the pool */
 	unsigned final_status;
 	unsigned retx_ms;	/* the current retransmission interval */
 	unsigned c_ms;		/* client INVITE: Timer C length, 0 = off */
@@ -87,15 +124,16 @@ struct tsx {
 	void *cb_arg;
 	void *arg;		/* tsx_set_arg */
 
+	struct tsx_key key;
+	char *kbuf;		/* the key's and dest's strings once slim */
 	size_t req_len;
-	char *req_buf;		/* the request's bytes, in the same block */
-	/* The parsed request, with room for its own header lines only: it
-	 * must stay the last member (see SIP_MSG_SIZE). */
-	struct sip_msg req;
+	char *req_buf;		/* the request's bytes, in the block */
+	struct tsx_req *rb;	/* NULL once slim */
+	struct sip_msg *req;	/* in rb, or NULL once slim */
 };
 
-/* The bytes of a transaction whose request has n header lines. */
-#define TSX_SIZE(n) (offsetof(struct tsx, req) + SIP_MSG_SIZE(n))
+/* The bytes of a request block whose message has n header lines. */
+#define TSX_REQ_SIZE(n) (TSX_REQ_HEAD + SIP_MSG_SIZE(n))
 
 /* tsx.c */
 /* n_hdr: the request's header lines when the caller parsed it, or -1. */
@@ -108,8 +146,11 @@ void tsx__timer(struct tsx *t, struct tmr *tm, uint64_t ms, tmr_cb *cb);
 void tsx__stop_timers(struct tsx *t);
 uint64_t tsx__hash_branch(struct str branch);
 uint64_t tsx__hash_dialog(struct str call_id, uint32_t cseq);
-int tsx__same_method(const struct sip_msg *a, enum sip_method m,
+int tsx__same_method(const struct tsx_key *k, enum sip_method m,
 		     struct str m_s);
+/* Drops the request block of a transaction that has its final response
+ * and no user reference; matching goes on with the key. */
+void tsx__slim(struct tsx *t);
 void tsx__tag_new(char *dst, size_t n);
 int tsx__save(char **dst, size_t *dlen, const void *p, size_t len);
 

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sbc/buf.h"
@@ -46,7 +47,7 @@ static void srv_set_port(struct sockaddr_storage *ss, uint16_t port)
  */
 static void srv_dest(struct tsx *st)
 {
-	const struct sip_via *v = &st->req.via;
+	const struct sip_via *v = &st->req->via;
 	struct tp_dest *d = &st->dest;
 
 	memset(d, 0, sizeof(*d));
@@ -78,21 +79,20 @@ int tsx__server_new(struct tsx_layer *l, const struct sip_msg *m,
 	}
 	st->hidden = hidden ? 1 : 0;
 	st->reliable = src->proto != TP_UDP;
-	st->rfc2543 = !sip_via_branch_is_3261(&st->req.via);
+	st->rfc2543 = !sip_via_branch_is_3261(&st->req->via);
 	st->src = *src;
 	if (src->conn)
 		tp_conn_ref(src->conn);
 	srv_dest(st);
 	st->state = st->invite ? TSX_PROCEEDING : TSX_TRYING;
 	tsx__link(st);
-	h = st->rfc2543 ? tsx__hash_dialog(st->req.call_id, st->req.cseq.num)
-			: tsx__hash_branch(st->req.via.branch);
+	h = st->rfc2543 ? tsx__hash_dialog(st->key.call_id, st->key.cseq)
+			: tsx__hash_branch(st->key.branch);
 	hash_insert(&l->srv, &st->node, h);
 	st->in_main = 1;
-	if (!hidden && !st->req.to.tag.len) {
+	if (!hidden && !st->req->to.tag.len) {
 		hash_insert(&l->mrg, &st->mrg_node,
-			    tsx__hash_dialog(st->req.call_id,
-					     st->req.cseq.num));
+			    tsx__hash_dialog(st->key.call_id, st->key.cseq));
 		st->in_mrg = 1;
 	}
 	/* RFC 3261 17.2.1: 100 Trying unless the user answers in time. */
@@ -106,12 +106,13 @@ void tsx_print_response_head(struct buf *b, const struct tsx *st,
 			     unsigned status, struct str reason,
 			     struct str to_tag)
 {
-	const struct sip_msg *r = &st->req;
+	const struct sip_msg *r = st->req;
 	const struct sip_hdr *h;
 	char ip[INET6_ADDRSTRLEN];
 	uint16_t port;
 
-	if (st->client)
+	/* A slim transaction has sent its final response already. */
+	if (st->client || !r)
 		return;
 	sip_print_status_line(b, status, reason);
 	/* RFC 3261 8.2.6.2: every Via, in order, the top one completed as
@@ -139,7 +140,7 @@ static void srv_resend(struct tsx *st)
 {
 	if (st->out && tsx__send(st, st->out, st->out_len) < 0)
 		log_debug("tsx: cannot resend %u for %.*s", st->final_status,
-			  STR_FMT(st->req.method_s));
+			  STR_FMT(st->key.method_s));
 }
 
 int tsx_respond(struct tsx *st, unsigned status, const char *buf,
@@ -175,8 +176,8 @@ int tsx_respond(struct tsx *st, unsigned status, const char *buf,
 			 * the 2xx is resent until its ACK or Timer L. */
 			st->state = TSX_ACCEPTED;
 			hash_insert(&l->acc, &st->acc_node,
-				    tsx__hash_dialog(st->req.call_id,
-						     st->req.cseq.num));
+				    tsx__hash_dialog(st->key.call_id,
+						     st->key.cseq));
 			st->in_acc = 1;
 			if (!st->reliable) {
 				st->retx_ms = l->cfg.t1;
@@ -208,6 +209,9 @@ int tsx_respond(struct tsx *st, unsigned status, const char *buf,
 	rc = tsx__send(st, st->out, st->out_len);
 	if (rc < 0)
 		l->st.transport_errors++;
+	/* The layer's own (CANCEL, 482): nobody else will look at it. */
+	if (st->final_status && st->refs == 1)
+		tsx__slim(st);
 	return rc;
 }
 
@@ -284,8 +288,13 @@ void tsx__server_dialog_ack(struct tsx *st, const struct sip_msg *m,
 {
 	struct tsx_layer *l = st->l;
 
-	/* RFC 3261 13.3.1.4: the ACK ends the 2xx retransmissions. */
+	/* RFC 3261 13.3.1.4: the ACK ends the 2xx retransmissions, and
+	 * the INVITE's retransmissions have ended before it, so the copy
+	 * of the 2xx is of no more use: later ones are absorbed. */
 	tmr_cancel(l->tmr, &st->t_retx);
+	free(st->out);
+	st->out = NULL;
+	st->out_len = 0;
 	tsx_ref(st);
 	if (l->u.ack)
 		l->u.ack(l->uarg, st, m, src);

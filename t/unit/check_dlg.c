@@ -379,6 +379,53 @@ static struct tmsg *uac_rsp(const char *status, const char *to_tag,
 	return tmsg(text);
 }
 
+/* RFC 3261 13.2.2.4: the 2xx of another fork makes a dialog of its own,
+ * built from the first one and the fork's answer alone. */
+START_TEST(test_uac_fork)
+{
+	struct tmsg *inv = tmsg(uac_invite);
+	struct tmsg *ok1 = uac_rsp("200 OK", "rem1",
+		"Record-Route: <sip:p1.example.com;lr>\r\n"
+		"Contact: <sip:bob@192.0.2.4:5062>\r\n");
+	struct tmsg *ok2 = uac_rsp("200 OK", "rem2",
+		"Record-Route: <sip:p2.example.com;lr>\r\n"
+		"Record-Route: <sip:p3.example.com;lr>\r\n"
+		"Contact: <sip:bob@192.0.2.5>\r\n");
+	struct tmsg *nocontact = uac_rsp("200 OK", "rem3", "");
+	struct tmsg *ringing = uac_rsp("180 Ringing", "rem4",
+		"Contact: <sip:bob@192.0.2.6>\r\n");
+	struct dlg *d = NULL, *f = NULL;
+
+	ck_assert_int_eq(dlg_uac_new(&inv->m, &ok1->m, &d), 0);
+	ck_assert_int_eq(dlg_uac_fork(d, &ok2->m, &f), 0);
+	ck_assert_int_eq(f->state, DLG_CONFIRMED);
+	ck_assert(f->uac);
+	ck_assert_str_eq(f->call_id, "uac-1@192.0.2.1");
+	ck_assert_str_eq(f->local_tag, "loc1");
+	ck_assert_str_eq(f->remote_tag, "rem2");
+	ck_assert_str_eq(f->local_uri, d->local_uri);
+	ck_assert_str_eq(f->remote_uri, "<sip:bob@biloxi.example.com>");
+	ck_assert_str_eq(f->remote_target, "sip:bob@192.0.2.5");
+	ck_assert_uint_eq(f->local_cseq, 7);
+	ck_assert_uint_eq(f->n_route, 2);
+	ck_assert_str_eq(f->route[0], "<sip:p3.example.com;lr>");
+	ck_assert_int_eq(dlg_match_response(f, &ok2->m), 1);
+	ck_assert_int_eq(dlg_match_response(f, &ok1->m), 0);
+	dlg_free(f);
+	/* A 2xx without Contact, or a provisional one, makes none. */
+	ck_assert_int_eq(dlg_uac_fork(d, &nocontact->m, &f), -EINVAL);
+	ck_assert_ptr_null(f);
+	ck_assert_int_eq(dlg_uac_fork(d, &ringing->m, &f), -EINVAL);
+	ck_assert_ptr_null(f);
+	dlg_free(d);
+	tmsg_free(inv);
+	tmsg_free(ok1);
+	tmsg_free(ok2);
+	tmsg_free(nocontact);
+	tmsg_free(ringing);
+}
+END_TEST
+
 START_TEST(test_strict_routing)
 {
 	struct tmsg *inv = tmsg(uac_invite);
@@ -950,6 +997,7 @@ Suite *check_suite(void)
 
 	tcase_add_test(tr, test_seed_ack);
 	tcase_add_test(tr, test_strict_routing);
+	tcase_add_test(tr, test_uac_fork);
 	tcase_add_test(tr, test_no_route_set);
 	tcase_add_test(tr, test_remote_cseq);
 	tcase_add_test(tr, test_local_cseq_limit);

@@ -268,6 +268,44 @@ START_TEST(test_client_invite_accepted)
 }
 END_TEST
 
+/* Once the starter lets go after the final response, the request goes;
+ * responses still match, and a non-2xx's ACK is still resent. */
+START_TEST(test_client_slim)
+{
+	struct tsx *ct = client("INVITE", "z9hG4bKsl1", TP_UDP);
+
+	recv_rs(200, "z9hG4bKsl1", "f1", "INVITE");
+	/* The starter still holds it: the request is there. */
+	ck_assert_ptr_nonnull(tsx_request(ct));
+	ck_assert_uint_eq(stats().slimmed, 0);
+	tsx_unref(ct);
+	ck_assert_uint_eq(stats().slimmed, 1);
+	recv_rs(200, "z9hG4bKsl1", "f2", "INVITE");	/* another fork */
+	ck_assert_int_eq(C.n, 2);
+
+	ct = client("INVITE", "z9hG4bKsl2", TP_UDP);
+	recv_rs(486, "z9hG4bKsl2", "f3", "INVITE");
+	ck_assert_uint_eq(count_sent("ACK"), 1);
+	tsx_unref(ct);
+	ck_assert_uint_eq(stats().slimmed, 2);
+	recv_rs(486, "z9hG4bKsl2", "f3", "INVITE");
+	ck_assert_uint_eq(count_sent("ACK"), 2);
+	ck_assert_int_eq(C.n, 3);
+
+	ct = client("OPTIONS", "z9hG4bKsl3", TP_UDP);
+	recv_rs(200, "z9hG4bKsl3", "f4", "OPTIONS");
+	tsx_unref(ct);
+	ck_assert_uint_eq(stats().slimmed, 3);
+	recv_rs(200, "z9hG4bKsl3", "f4", "OPTIONS");
+	ck_assert_int_eq(C.n, 4);
+	ck_assert_uint_eq(stats().stray, 0);
+	/* Timers M, D and K end them. */
+	run_to(40000);
+	ck_assert_uint_eq(stats().clients, 0);
+	ck_assert_int_eq(C.n_term, 3);
+}
+END_TEST
+
 START_TEST(test_client_cancel_waits_for_1xx)
 {
 	struct tsx *ct = client("INVITE", "z9hG4bKcc8", TP_UDP), *nt;
@@ -539,6 +577,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_client_invite_ack);
 	tcase_add_test(tc, test_client_tcp);
 	tcase_add_test(tc, test_client_invite_accepted);
+	tcase_add_test(tc, test_client_slim);
 	tcase_add_test(tc, test_client_cancel_waits_for_1xx);
 	tcase_add_test(tc, test_client_timer_c);
 	tcase_add_test(tc, test_client_timer_c_without_1xx);

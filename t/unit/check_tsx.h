@@ -43,6 +43,7 @@ struct user_log {
 	struct tsx *reqs[64];
 	int n_req;
 	unsigned answer;	/* respond at once with this status */
+	int no_keep;		/* keep no reference, as sbc's core */
 	const char *answer_tag;
 	int n_ack;
 	struct tsx *ack_st;

@@ -212,6 +212,58 @@ START_TEST(test_server_ni_timer_j)
 }
 END_TEST
 
+/* A transaction that answered and that only the layer holds drops its
+ * request; matching and retransmission go on from what it kept. */
+START_TEST(test_server_slim)
+{
+	struct tp_src src = src_of(TP_UDP, "192.0.2.10", 5060);
+	struct rq opt = { .method = "OPTIONS",
+			  .via = "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKo1",
+			  .call_id = "slim-o" };
+	struct rq merged = opt;
+
+	U.no_keep = 1;
+	U.answer = 200;
+	U.answer_tag = "d1";
+	recv_rq(&src, &opt);
+	ck_assert_int_eq(U.n_req, 1);
+	ck_assert_uint_eq(stats().slimmed, 1);
+	/* 17.2.2: a retransmission gets the final response again. */
+	recv_rq(&src, &opt);
+	ck_assert_int_eq(U.n_req, 1);
+	ck_assert_uint_eq(count_sent("200"), 2);
+	/* Another sent-by is another transaction (17.2.3). */
+	merged.via = "SIP/2.0/UDP 192.0.2.11:5060;branch=z9hG4bKo1";
+	recv_rq(&src, &merged);
+	/* 8.2.2.2: same From tag, Call-ID and CSeq without a To tag. */
+	ck_assert_uint_eq(count_sent("482"), 1);
+	ck_assert_int_eq(U.n_req, 1);
+
+	/* An INVITE: the 2xx is resent until the ACK, which still finds
+	 * the transaction by its dialog (13.3.1.4). */
+	recv_rq(&src, &invite_rq);
+	ck_assert_int_eq(U.n_req, 2);
+	ck_assert_uint_eq(stats().slimmed, 3);	/* with the 482's */
+	run_to(500);
+	ck_assert_uint_eq(count_sent("200"), 4);
+	recv_rq(&src, &(struct rq){
+		.method = "ACK",
+		.via = "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKack9",
+		.to_tag = "d1" });
+	ck_assert_int_eq(U.n_ack, 1);
+	ck_assert_ptr_eq(U.ack_st, U.reqs[1]);
+	run_to(4000);
+	ck_assert_uint_eq(count_sent("200"), 4);
+	recv_rq(&src, &invite_rq);
+	ck_assert_int_eq(U.n_req, 2);
+	ck_assert_uint_eq(count_sent("200"), 4);
+	/* Timers J and L end them all. */
+	run_to(32500);
+	ck_assert_uint_eq(stats().servers, 0);
+	ck_assert_int_eq(U.n_done, 2);
+}
+END_TEST
+
 START_TEST(test_server_2xx_until_ack)
 {
 	static const uint64_t want[] = { 0, 500, 1500, 3500, 7500, 11500 };
@@ -226,6 +278,10 @@ START_TEST(test_server_2xx_until_ack)
 	run_to(12000);
 	/* RFC 3261 13.3.1.4: T1 doubling up to T2. */
 	times_are("200", want, 6);
+	/* An INVITE retransmission before the ACK gets the 2xx again. */
+	recv_rq(&src, &invite_rq);
+	ck_assert_int_eq(U.n_req, 1);
+	ck_assert_uint_eq(count_sent("200"), 7);
 	/* The ACK of a 2xx has a branch of its own (17.1.1.3). */
 	recv_rq(&src, &(struct rq){
 		.method = "ACK",
@@ -234,7 +290,7 @@ START_TEST(test_server_2xx_until_ack)
 	ck_assert_int_eq(U.n_ack, 1);
 	ck_assert_ptr_eq(U.ack_st, st);
 	run_to(31999);
-	ck_assert_uint_eq(count_sent("200"), 6);
+	ck_assert_uint_eq(count_sent("200"), 7);
 	/* An ACK of another dialog gets no transaction. */
 	recv_rq(&src, &(struct rq){
 		.method = "ACK",
@@ -242,7 +298,8 @@ START_TEST(test_server_2xx_until_ack)
 		.to_tag = "zz" });
 	ck_assert_int_eq(U.n_ack, 2);
 	ck_assert_ptr_null(U.ack_st);
-	/* RFC 6026 7.1: an INVITE retransmission stays in the layer. */
+	/* RFC 6026 7.1: an INVITE retransmission stays in the layer; after
+	 * the ACK the 2xx's copy is gone and it is only absorbed. */
 	recv_rq(&src, &invite_rq);
 	ck_assert_int_eq(U.n_req, 1);
 	ck_assert_uint_eq(count_sent("200"), 7);
@@ -794,6 +851,7 @@ TCase *check_tsx_server_tcase(void)
 	tcase_add_test(ts, test_server_invite_ack);
 	tcase_add_test(ts, test_server_ni_timer_j);
 	tcase_add_test(ts, test_server_2xx_until_ack);
+	tcase_add_test(ts, test_server_slim);
 	tcase_add_test(ts, test_server_2xx_without_ack);
 	tcase_add_test(ts, test_server_cancel);
 	tcase_add_test(ts, test_server_cancel_no_match);
