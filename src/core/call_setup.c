@@ -351,6 +351,11 @@ static void b_invite_terminated(struct tsx *ct, void *arg)
 		tsx_unref(ct);
 		k->b_invite = NULL;
 	}
+	/* RFC 6026 7.2: B retransmits its 2xx no longer than Timer M ran,
+	 * so the ACK kept to answer them is of no more use. */
+	if (k->state == CALL_UP && tsx_final_status(ct) >= 200 &&
+	    tsx_final_status(ct) < 300)
+		buf_free(&k->leg[LEG_B].ack);
 	call__unref(k);
 }
 
