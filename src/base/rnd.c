@@ -5,7 +5,8 @@
 #include "sbc/log.h"
 #include "sbc/rnd.h"
 
-static _Thread_local unsigned char pool[256];
+/* One getrandom call serves over a hundred tags and branches. */
+static _Thread_local unsigned char pool[4096];
 static _Thread_local size_t pool_left;
 
 static void pool_fill(void)
