@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <uv.h>
 
@@ -39,10 +40,21 @@ static void server_timer_arm(struct server *s);
  * after the timers.  The longest such stretch is how long a datagram may
  * have waited for sbcd.
  */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void server_loop_busy(struct server *s)
 {
-	if (!s->loop_t0)
+	if (!s->loop_t0) {
 		s->loop_t0 = uv_hrtime();
+		s->loop_cpu0 = thread_cpu_ns();
+	}
 }
 
 static void server_on_loop_check(uv_check_t *h)
@@ -68,6 +80,16 @@ static void server_on_loop_prepare(uv_prepare_t *h)
 	s->loop_iterations++;
 	if (ns > s->loop_max_ns)
 		s->loop_max_ns = ns;
+	/* The CPU time can be no longer than the wall-clock time: it is
+	 * read again only when that was long. */
+	if (ns <= SERVER_STALL_NS)
+		return;
+	s->loop_over_1ms++;
+	ns = thread_cpu_ns() - s->loop_cpu0;
+	if (ns > s->loop_max_cpu_ns)
+		s->loop_max_cpu_ns = ns;
+	if (ns > SERVER_STALL_NS)
+		s->loop_cpu_over_1ms++;
 }
 
 static void server_on_timer(uv_timer_t *t)

@@ -22,6 +22,8 @@
 
 /* Length of the To tag of a stateless 400 (RFC 3261 19.3). */
 #define SERVER_TAG_LEN 16
+/* A stretch of loop work longer than this is counted as a stall. */
+#define SERVER_STALL_NS 1000000u
 
 struct server_stats {
 	unsigned long bad;		/* messages that failed to parse */
@@ -70,8 +72,15 @@ struct server {
 	uv_check_t loop_check;
 	uv_prepare_t loop_prepare;
 	uint64_t loop_t0;		/* uv_hrtime() at the check, or 0 */
+	uint64_t loop_cpu0;		/* the thread's CPU time then */
 	uint64_t loop_max_ns;		/* the longest stretch of work */
+	/* The same in the thread's CPU time, which leaves out the time
+	 * other processes had the CPU (on a busy host the wall-clock
+	 * figure is mostly that). */
+	uint64_t loop_max_cpu_ns;
 	unsigned long loop_iterations;
+	unsigned long loop_over_1ms;	/* stretches over 1 ms, wall clock */
+	unsigned long loop_cpu_over_1ms;	/* ... of CPU time */
 	int closing;			/* handles whose close is pending */
 	struct buf out;			/* the stateless 400 being built */
 	struct sip_msg msg;		/* the message being handled */

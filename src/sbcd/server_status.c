@@ -314,6 +314,9 @@ static int server_status_cmd_stats(struct server *s, struct buf *b,
 	buf_put_cstr(b, ",\"loop\":{\"iterations\":");
 	buf_put_u64(b, s->loop_iterations);
 	json_member_u64(b, "max_stall_us", s->loop_max_ns / 1000);
+	json_member_u64(b, "stalls_over_1ms", s->loop_over_1ms);
+	json_member_u64(b, "max_stall_cpu_us", s->loop_max_cpu_ns / 1000);
+	json_member_u64(b, "cpu_stalls_over_1ms", s->loop_cpu_over_1ms);
 	buf_put_c(b, '}');
 	return 0;
 }
