@@ -19,11 +19,29 @@ struct hash_node {
 	uint64_t h;
 };
 
+/*
+ * The table doubles when it holds as many nodes as buckets.  Moving every
+ * node at once stalled the event loop for milliseconds with 100,000
+ * transactions, so the nodes move a few buckets per insertion: until
+ * then the old buckets not yet moved (from mig on) stay in use.
+ */
 struct hash {
 	struct hash_node **b;
 	size_t mask;		/* buckets - 1; buckets are a power of two */
 	size_t n;
+	struct hash_node **old;	/* the table before growing, or NULL */
+	size_t old_mask;
+	size_t mig;		/* old buckets below this have moved */
 };
+
+/* The bucket that holds, or will take, nodes under h. */
+static inline struct hash_node **hash_bucket(const struct hash *t,
+					     uint64_t h)
+{
+	if (t->old && (h & t->old_mask) >= t->mig)
+		return &t->old[h & t->old_mask];
+	return &t->b[h & t->mask];
+}
 
 /* SipHash-2-4 of p under the process key (set once, from getrandom). */
 uint64_t hash_bytes(const void *p, size_t n);
@@ -36,13 +54,17 @@ void hash_set_key(const uint8_t key[16]);
 int hash_init(struct hash *t, size_t buckets);
 void hash_free(struct hash *t);
 
-/* Adds node n under h; a failed growth keeps the old size. */
+/* Adds node n under h; a failed growth keeps the old size.  Nodes may
+ * move between buckets: no insertion while walking a bucket. */
 void hash_insert(struct hash *t, struct hash_node *n, uint64_t h);
+/* Ends a growth in progress, so that t->b holds every node (for a walk
+ * over all buckets). */
+void hash_settle(struct hash *t);
 void hash_remove(struct hash *t, struct hash_node *n);
 
 static inline struct hash_node *hash_first(const struct hash *t, uint64_t h)
 {
-	struct hash_node *n = t->b[h & t->mask];
+	struct hash_node *n = *hash_bucket(t, h);
 
 	while (n && n->h != h)
 		n = n->next;

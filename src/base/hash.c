@@ -101,12 +101,16 @@ int hash_init(struct hash *t, size_t buckets)
 		return -ENOMEM;
 	t->mask = nb - 1;
 	t->n = 0;
+	t->old = NULL;
+	t->old_mask = 0;
+	t->mig = 0;
 	return 0;
 }
 
 void hash_free(struct hash *t)
 {
 	free(t->b);
+	free(t->old);
 	*t = (struct hash){ 0 };
 }
 
@@ -119,6 +123,26 @@ static void link_node(struct hash_node **b, struct hash_node *n)
 	*b = n;
 }
 
+/* Moves the nodes of up to k old buckets to the new table. */
+static void migrate(struct hash *t, size_t k)
+{
+	while (t->old && k--) {
+		struct hash_node *n = t->old[t->mig], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			link_node(&t->b[n->h & t->mask], n);
+		}
+		t->old[t->mig] = NULL;
+		if (++t->mig > t->old_mask) {
+			free(t->old);
+			t->old = NULL;
+			t->old_mask = 0;
+			t->mig = 0;
+		}
+	}
+}
+
 static void grow(struct hash *t)
 {
 	size_t nb = (t->mask + 1) * 2;
@@ -126,25 +150,28 @@ static void grow(struct hash *t)
 
 	if (!b)
 		return;
-	for (size_t i = 0; i <= t->mask; i++) {
-		struct hash_node *n = t->b[i], *next;
-
-		for (; n; n = next) {
-			next = n->next;
-			link_node(&b[n->h & (nb - 1)], n);
-		}
-	}
-	free(t->b);
+	t->old = t->b;
+	t->old_mask = t->mask;
+	t->mig = 0;
 	t->b = b;
 	t->mask = nb - 1;
 }
 
+void hash_settle(struct hash *t)
+{
+	migrate(t, SIZE_MAX);
+}
+
 void hash_insert(struct hash *t, struct hash_node *n, uint64_t h)
 {
-	if (t->n >= t->mask + 1)
+	/* Four old buckets per insertion: the move ends long before the
+	 * new table is full in its turn. */
+	if (t->old)
+		migrate(t, 4);
+	else if (t->n >= t->mask + 1)
 		grow(t);
 	n->h = h;
-	link_node(&t->b[h & t->mask], n);
+	link_node(hash_bucket(t, h), n);
 	t->n++;
 }
 

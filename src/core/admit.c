@@ -161,6 +161,7 @@ void core__admit_free(struct core *c)
 
 	if (!c->admit.b)
 		return;
+	hash_settle(&c->admit);
 	for (size_t i = 0; i <= c->admit.mask; i++) {
 		while ((n = c->admit.b[i]) != NULL) {
 			hash_remove(&c->admit, n);

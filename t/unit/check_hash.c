@@ -157,6 +157,52 @@ START_TEST(test_growth)
 }
 END_TEST
 
+/* A growth moves the nodes a few buckets per insertion; lookups and
+ * removals work on both tables meanwhile, and hash_settle ends it. */
+START_TEST(test_incremental_growth)
+{
+	enum { N = 4096 };
+	struct item *it = calloc(N + 8, sizeof(*it));
+	struct hash t;
+	int i;
+
+	ck_assert_ptr_nonnull(it);
+	ref_key();
+	ck_assert_int_eq(hash_init(&t, N), 0);
+	for (i = 0; i < N; i++) {
+		it[i].key = i;
+		hash_insert(&t, &it[i].node, hash_bytes(&i, sizeof(i)));
+	}
+	ck_assert_ptr_null(t.old);
+	/* The table is full: the next insertion starts a growth and moves
+	 * no more than a few buckets. */
+	it[N].key = N;
+	i = N;
+	hash_insert(&t, &it[N].node, hash_bytes(&i, sizeof(i)));
+	ck_assert_ptr_nonnull(t.old);
+	ck_assert_uint_eq(t.mask + 1, 2 * N);
+	ck_assert_uint_le(t.mig, 4);
+	for (i = 0; i < N; i += 3)
+		hash_remove(&t, &it[i].node);
+	for (i = N + 1; i < N + 8; i++) {
+		it[i].key = i;
+		hash_insert(&t, &it[i].node, hash_bytes(&i, sizeof(i)));
+	}
+	ck_assert_ptr_nonnull(t.old);
+	ck_assert_uint_le(t.mig, 4 * 8);
+	for (i = 0; i < N + 8; i++)
+		ck_assert_ptr_eq(find(&t, hash_bytes(&i, sizeof(i)), i),
+				 i < N && i % 3 == 0 ? NULL : &it[i]);
+	hash_settle(&t);
+	ck_assert_ptr_null(t.old);
+	for (i = 0; i < N + 8; i++)
+		ck_assert_ptr_eq(find(&t, hash_bytes(&i, sizeof(i)), i),
+				 i < N && i % 3 == 0 ? NULL : &it[i]);
+	hash_free(&t);
+	free(it);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("hash");
@@ -166,6 +212,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_key_and_mix);
 	tcase_add_test(tc, test_collisions);
 	tcase_add_test(tc, test_growth);
+	tcase_add_test(tc, test_incremental_growth);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
