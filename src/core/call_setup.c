@@ -301,7 +301,7 @@ static void b_invite_handle(struct call *k, struct tsx *ct,
 		k->b_invite = NULL;
 		call__store_put(k);
 		/* Next hops and forks are of no use to an answered call. */
-		free(k->setup);
+		call__setup_free(k->setup);
 		k->setup = NULL;
 		if (k->core->cfg->max_call_ms)
 			tmr_start(k->core->tmr, &k->max_timer,
@@ -649,7 +649,7 @@ void call__invite(struct core *c, struct tsx *st, const struct sip_msg *m,
 	int rc;
 
 	if (k)
-		k->setup = calloc(1, sizeof(*k->setup));
+		k->setup = call__setup_new();
 	if (!k || !k->setup) {
 		if (k) {
 			k->state = CALL_DOWN;

@@ -271,6 +271,9 @@ extern const struct tsx_client_cb call__relay_cb;
 void call__relay_link(struct core *c, struct relay *r);
 void call__relay_free(struct relay *r);
 /* Shared with call_store.c. */
+/* Setup state from a small pool; zeroed. */
+struct call_setup *call__setup_new(void);
+void call__setup_free(struct call_setup *s);
 struct call *call__new(struct core *c, enum call_state state);
 void call__unref(struct call *k);
 void call__leg_table_add(struct core *c, struct leg *l);
