@@ -43,6 +43,9 @@ enum {
 	ST_LEG_PUT,
 	ST_DIALOG_DEL,
 	ST_CDR,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_COUNT,
 };
 
@@ -60,6 +63,9 @@ static const char *const writer_sql[ST_COUNT] = {
 		"secure) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 		"?12, ?13, ?14, ?15)",
 	[ST_DIALOG_DEL] = "DELETE FROM dialogs WHERE id = ?1",
+	[ST_SAVEPOINT] = "SAVEPOINT op",
+	[ST_RELEASE] = "RELEASE op",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO op",
 	[ST_CDR] =
 		"INSERT INTO cdrs (call, started_ms, answered_ms, ended_ms, "
 		"caller, callee, a_call_id, b_call_id, from_realm, from_trunk, "
@@ -336,7 +342,7 @@ static void writer_batch(struct store_writer *w, struct wop *batch)
 	sqlite3 *db = w->store->db;
 	unsigned long n = 0, failed = 0, skipped;
 	uint64_t t0 = mono_us(), dt;
-	int rc;
+	int rc, multi;
 
 	skipped = writer_coalesce(batch);
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -345,16 +351,22 @@ static void writer_batch(struct store_writer *w, struct wop *batch)
 		if (rc != SQLITE_OK || op->skip)
 			continue;
 		/* A write that fails leaves nothing of itself: a dialog
-		 * row without its legs would be worse than none. */
-		sqlite3_exec(db, "SAVEPOINT op", NULL, NULL, NULL);
+		 * row without its legs would be worse than none.  The
+		 * other writes are one statement each, which SQLite undoes
+		 * alone; the savepoint's statements are prepared once. */
+		multi = op->kind == WOP_DIALOG_PUT;
+		if (multi)
+			run(w->st[ST_SAVEPOINT]);
 		if (apply(w, op) != SQLITE_OK) {
 			failed++;
 			log_warn("store: cannot write %s: %s",
 				 op->kind == WOP_CDR ? "a CDR" : "a dialog",
 				 sqlite3_errmsg(db));
-			sqlite3_exec(db, "ROLLBACK TO op", NULL, NULL, NULL);
+			if (multi)
+				run(w->st[ST_ROLLBACK_TO]);
 		}
-		sqlite3_exec(db, "RELEASE op", NULL, NULL, NULL);
+		if (multi)
+			run(w->st[ST_RELEASE]);
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
