@@ -142,6 +142,9 @@ struct store_dialog {
 	const char *to_trunk;
 	int64_t started_ms, answered_ms, updated_ms;
 	const char *media;		/* the anchoring rtpengine, or NULL */
+	int first;			/* no write of this dialog was asked
+					   for before: its delete in the same
+					   batch drops both */
 	struct store_leg leg[2];
 };
 

@@ -108,6 +108,7 @@ void call__store_put(struct call *k)
 		.answered_ms = k->answered_ms,
 		.updated_ms = store_now_ms(),
 		.media = call__media_name(k),
+		.first = !k->stored,
 	};
 	for (int i = 0; i < 2; i++) {
 		buf_init(&rs[i]);

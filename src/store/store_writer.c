@@ -329,6 +329,16 @@ static unsigned long writer_coalesce(struct wop *batch)
 		if (slot[i] && slot[i]->kind == WOP_DIALOG_PUT) {
 			slot[i]->skip = 1;
 			marked++;
+			/* The row was never written: a rewrite is its first
+			 * write now, and a delete has nothing to delete. */
+			if (slot[i]->u.d.first) {
+				if (op->kind == WOP_DIALOG_PUT) {
+					op->u.d.first = 1;
+				} else {
+					op->skip = 1;
+					marked++;
+				}
+			}
 		}
 		slot[i] = op;
 	}

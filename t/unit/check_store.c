@@ -450,6 +450,60 @@ START_TEST(test_writer_stats)
 }
 END_TEST
 
+/* Waits, bounded, until the writer's queue is empty. */
+static void writer_drain(struct store_writer *w, struct store_writer_stats *st)
+{
+	for (int i = 0; i < 500; i++) {
+		store_writer_stats(w, st);
+		if (st->queued == 0)
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("the writer's queue did not drain");
+}
+
+/* A dialog's first write and its delete in one batch write nothing; a
+ * delete after its row was committed still deletes it. */
+START_TEST(test_writer_first_put_del)
+{
+	struct store_writer *w;
+	struct store_writer_stats st;
+	struct store_dialog d = dialog1;
+	struct store *s;
+	sqlite3 *db;
+	char err[256];
+
+	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_writer_start(path, &w, err, sizeof(err)) == 0,
+		      "%s", err);
+	d.id = "short";
+	d.first = 1;
+	ck_assert_int_eq(store_writer_dialog_put(w, &d), 0);
+	ck_assert_int_eq(store_writer_dialog_del(w, "short"), 0);
+	writer_drain(w, &st);
+	ck_assert_uint_eq(st.errors, 0);
+	/* One batch: both dropped; two: written and deleted. */
+	ck_assert_uint_eq(st.written + st.coalesced, 2);
+	ck_assert(st.coalesced == 0 || st.coalesced == 2);
+
+	d.id = "long";
+	ck_assert_int_eq(store_writer_dialog_put(w, &d), 0);
+	writer_drain(w, &st);
+	db = raw_open();
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM dialogs "
+				     "WHERE id = 'long'"),
+			 1);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_writer_dialog_del(w, "long"), 0);
+	store_writer_stop(w);
+	db = raw_open();
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM dialogs"), 0);
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM dialog_legs"), 0);
+	sqlite3_close(db);
+	store_close(s);
+}
+END_TEST
+
 /* One line per column and per index of a database, sorted: the shape
  * of its schema, whatever the SQL text that made it. */
 static char *schema_shape(sqlite3 *db)
@@ -546,6 +600,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_routing_load);
 	tcase_add_test(tc, test_writer);
 	tcase_add_test(tc, test_writer_stats);
+	tcase_add_test(tc, test_writer_first_put_del);
 	tcase_add_test(tc, test_schema_file);
 	suite_add_tcase(s, tc);
 	return s;
