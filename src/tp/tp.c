@@ -115,6 +115,7 @@ int tp_new(uv_loop_t *loop, const struct tp_cfg *cfg, tp_recv_cb *rcb,
 static void tp_free(struct tp *tp)
 {
 	hash_free(&tp->table);
+	free(tp->udp_rbuf);
 	free(tp);
 }
 
@@ -463,6 +464,7 @@ void tp_close(struct tp *tp)
 		tp->lsns = l->next;
 		l->ops->lsn_close(l);
 	}
+	tp_udp_close(tp);
 	if (tp->handles == 0)
 		tp_free(tp);
 }

@@ -28,9 +28,13 @@
 /* OpenSSL's types, named without pulling its headers into every file. */
 struct ssl_st;
 struct ssl_ctx_st;
+/* tp_udp.c: a listener's datagrams waiting for one sendmmsg. */
+struct tp_udp_out;
 
-/* One read from a socket; the largest datagram fits. */
+/* One read from a stream socket. */
 #define TP_RBUF_SIZE 65536
+/* Failed UDP destinations kept for one report; more are only counted. */
+#define TP_UDP_ERRS 8
 /* The largest UDP payload over IPv4: 65,535 - 20 (IP) - 8 (UDP). */
 #define TP_UDP_MAX 65507
 /* Plaintext taken out of a TLS session at a time: one record. */
@@ -83,10 +87,23 @@ struct tp {
 	struct tp_stats st;
 	unsigned handles;		/* libuv handles not yet closed */
 	int closing;
-	/* Scratch space for one read, and for TLS plaintext: the loop
-	   runs one callback at a time, so one of each serves all. */
+	/* Scratch space for one stream read, and for TLS plaintext: the
+	   loop runs one callback at a time, so one of each serves all. */
 	char rbuf[TP_RBUF_SIZE];
 	char plain[TP_TLS_PLAIN_SIZE];
+	/* UDP, set up with the first UDP listener (tp_udp.c): the chunks
+	   one recvmmsg reads into, shared by every UDP listener as rbuf
+	   is, and the prepare handle that flushes the send batches. */
+	char *udp_rbuf;
+	uv_prepare_t udp_flush;
+	int udp_flush_init;		/* udp_flush needs closing */
+	/* Destinations a batched datagram failed to, reported through ecb
+	   by the prepare handle, outside any tp_send (tp_udp.c). */
+	struct {
+		struct sockaddr_storage to;
+		int err;
+	} udp_err[TP_UDP_ERRS];
+	unsigned udp_n_err;
 };
 
 struct tp_lsn {
@@ -105,6 +122,7 @@ struct tp_lsn {
 	int handle_init;		/* u needs closing */
 	struct ssl_ctx_st *ssl_ctx;	/* TLS: server and client roles */
 	struct tp_tls_cfg *tls;		/* TLS: a copy, for tp_tls_reload */
+	struct tp_udp_out *out;		/* UDP: the send batch, or NULL */
 };
 
 enum tp_conn_state {
@@ -166,6 +184,10 @@ void tp_deliver(struct tp *tp, const struct tp_src *src, const char *p,
 		size_t len);
 socklen_t tp_addr_len(const struct sockaddr *sa);
 int tp_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
+
+/* tp_udp.c: closes the flush handle; tp_close calls it after the
+   listeners, whose batches their lsn_close has flushed. */
+void tp_udp_close(struct tp *tp);
 
 /* tp_tcp.c: the stream machinery of TCP and TLS. */
 int tp_stream_lsn_open(struct tp_lsn *l, const struct tp_lsn_cfg *c,

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -503,6 +504,326 @@ START_TEST(test_listen_errors)
 }
 END_TEST
 
+/* ---- UDP batches ---- */
+
+/*
+ * sendmmsg(2) as tp_udp.c sees it: this definition takes the C library's
+ * place in this program (libuv makes its own system calls, so only the
+ * batches come here).  It counts calls and datagrams, and plays a full
+ * socket buffer: after mm_take = k, the next call sends at most k
+ * datagrams and the one after fails with EAGAIN.
+ */
+static int mm_calls, mm_msgs, mm_take = -1;
+
+int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+	int rc;
+
+	mm_calls++;
+	if (mm_take == 0) {
+		mm_take = -1;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (mm_take > 0) {
+		if ((unsigned)mm_take < n)
+			n = (unsigned)mm_take;
+		mm_take = 0;
+	}
+	rc = (int)syscall(SYS_sendmmsg, fd, v, n, flags);
+	if (rc > 0)
+		mm_msgs += rc;
+	return rc;
+}
+
+static void mm_reset(void)
+{
+	mm_calls = 0;
+	mm_msgs = 0;
+	mm_take = -1;
+}
+
+/* A UDP socket with room for all that a test sends, kept in raw_fds. */
+static int raw_udp(const char *ip, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+	int fd, big = 4 << 20, i;
+
+	*ss = ip_addr(ip, 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; raw_fds[i] >= 0; i++)
+		;
+	raw_fds[i] = fd;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)ss,
+			      sizeof(struct sockaddr_in)),
+			 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)ss, &len), 0);
+	return fd;
+}
+
+static struct tp_dest udp_dest(const struct sockaddr_storage *ss,
+			       const char *realm)
+{
+	struct tp_dest d;
+
+	memset(&d, 0, sizeof(d));
+	d.proto = TP_UDP;
+	d.addr = *ss;
+	d.realm = realm;
+	return d;
+}
+
+static char seq_buf[65536];
+
+/* Sends "seq <i>.", padded with dots to len bytes. */
+static int send_seq(int side, const struct tp_dest *d, int i, size_t len)
+{
+	int n = snprintf(seq_buf, sizeof(seq_buf), "seq %d.", i);
+
+	if (len < (size_t)n)
+		len = (size_t)n;
+	memset(seq_buf + n, '.', len - (size_t)n);
+	return tp_send(sides[side].tp, d, seq_buf, len);
+}
+
+/* Reads "seq <from>." to "seq <to - 1>." from fd, in that order. */
+static void expect_seq(int fd, int from, int to, size_t len)
+{
+	static char b[65536];
+	char want[32];
+	ssize_t n;
+	int w;
+
+	for (int i = from; i < to; i++) {
+		w = snprintf(want, sizeof(want), "seq %d.", i);
+		n = raw_read(fd, b, sizeof(b), 1000);
+		ck_assert_msg(n > 0, "seq %d: nothing (%zd)", i, n);
+		ck_assert_msg(n >= w && memcmp(b, want, (size_t)w) == 0,
+			      "seq %d: got '%.*s'", i, (int)(n < 20 ? n : 20),
+			      b);
+		ck_assert_uint_eq((size_t)n, len > (size_t)w ? len : (size_t)w);
+	}
+}
+
+static void count_sent(void *arg, const struct tp_dest *d, const void *p,
+		       size_t len)
+{
+	(void)d;
+	(void)p;
+	(void)len;
+	(*(unsigned long *)arg)++;
+}
+
+/* Side 0 with a UDP listener in realm "a", and a raw socket that it
+   sends to, returned, with d the destination to reach it. */
+static int batch_setup(struct tp_dest *d)
+{
+	struct sockaddr_storage ra;
+	int fd;
+
+	mm_reset();
+	side_new(0, NULL);
+	lsn(0, "a", "a", TP_UDP, "127.0.0.1");
+	fd = raw_udp("127.0.0.2", &ra);
+	*d = udp_dest(&ra, "a");
+	return fd;
+}
+
+/* Datagrams sent in one turn of the loop leave together, in order. */
+START_TEST(test_udp_batch)
+{
+	static char big[65508];
+	struct tp_dest d;
+	unsigned long seen = 0;
+	int fd = batch_setup(&d);
+
+	tp_set_sent_cb(sides[0].tp, count_sent, &seen);
+	/* Two batches fill and leave at once; two datagrams wait for the
+	   loop to poll. */
+	for (int i = 0; i < 130; i++)
+		ck_assert_int_eq(send_seq(0, &d, i, 0), 0);
+	ck_assert_int_eq(mm_calls, 2);
+	ck_assert_int_eq(mm_msgs, 128);
+	/* The observer and the counters see each one when it is taken. */
+	ck_assert_uint_eq(seen, 130);
+	ck_assert_uint_eq(stats(0).msgs_out[TP_UDP], 130);
+	/* Too large is still refused at once, and the batch is intact. */
+	ck_assert_int_eq(tp_send(sides[0].tp, &d, big, sizeof(big)),
+			 -EMSGSIZE);
+	ck_assert_uint_eq(stats(0).send_errors, 1);
+	ck_assert_uint_eq(seen, 130);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert_int_eq(mm_calls, 3);
+	ck_assert_int_eq(mm_msgs, 130);
+	expect_seq(fd, 0, 130, 0);
+	ck_assert_int_eq(raw_read(fd, big, sizeof(big), 50), -2);
+	ck_assert_uint_eq(stats(0).send_errors, 1);
+}
+END_TEST
+
+/* A batch is full by bytes too: four datagrams of 60,000. */
+START_TEST(test_udp_batch_bytes)
+{
+	struct tp_dest d;
+	int fd = batch_setup(&d);
+
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(send_seq(0, &d, i, 60000), 0);
+	ck_assert_int_eq(mm_calls, 1);
+	ck_assert_int_eq(mm_msgs, 4);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert_int_eq(mm_msgs, 5);
+	expect_seq(fd, 0, 5, 60000);
+}
+END_TEST
+
+/*
+ * The kernel takes part of a batch and then nothing: the rest goes to
+ * libuv's queue, datagrams sent meanwhile go behind it, and all arrive
+ * in order.
+ */
+START_TEST(test_udp_batch_eagain)
+{
+	struct tp_dest d;
+	int fd = batch_setup(&d);
+
+	mm_take = 3;
+	for (int i = 0; i < 70; i++)
+		ck_assert_int_eq(send_seq(0, &d, i, 0), 0);
+	ck_assert_int_eq(mm_calls, 2);
+	ck_assert_int_eq(mm_msgs, 3);
+	RUN_UNTIL(0, 100);
+	expect_seq(fd, 0, 70, 0);
+	ck_assert_int_eq(mm_calls, 2);
+	ck_assert_uint_eq(stats(0).send_errors, 0);
+	ck_assert_uint_eq(stats(0).msgs_out[TP_UDP], 70);
+	/* The queue drained: the next datagram is batched again. */
+	ck_assert_int_eq(send_seq(0, &d, 70, 0), 0);
+	RUN_UNTIL(mm_calls == 3, 1000);
+	ck_assert_int_eq(mm_msgs, 4);
+	expect_seq(fd, 70, 71, 0);
+}
+END_TEST
+
+/*
+ * A datagram the kernel refuses (port 0: EINVAL) fails after tp_send took
+ * it; it is counted, and the others of its batch still leave, in order.
+ */
+START_TEST(test_udp_batch_error)
+{
+	struct sockaddr_storage bad = ip_addr("127.0.0.2", 0);
+	struct tp_dest d, e = udp_dest(&bad, "a");
+	int fd = batch_setup(&d);
+
+	ck_assert_int_eq(send_seq(0, &e, 100, 0), 0);
+	ck_assert_int_eq(send_seq(0, &d, 0, 0), 0);
+	ck_assert_int_eq(send_seq(0, &e, 101, 0), 0);
+	ck_assert_int_eq(send_seq(0, &d, 1, 0), 0);
+	ck_assert_int_eq(send_seq(0, &d, 2, 0), 0);
+	ck_assert_uint_eq(stats(0).send_errors, 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	/* Failed, sent one, failed, sent two. */
+	ck_assert_int_eq(mm_calls, 4);
+	ck_assert_int_eq(mm_msgs, 3);
+	expect_seq(fd, 0, 3, 0);
+	ck_assert_uint_eq(stats(0).send_errors, 2);
+	ck_assert_uint_eq(stats(0).msgs_out[TP_UDP], 5);
+	/* The failed destination is reported once, after the batch, so
+	 * that transactions to it fail over without waiting for Timer B. */
+	ck_assert_int_eq(sides[0].nerr, 1);
+	ck_assert_int_eq(sides[0].edest[0].proto, TP_UDP);
+	ck_assert(memcmp(&sides[0].edest[0].addr, &bad,
+			 sizeof(struct sockaddr_in)) == 0);
+	ck_assert_int_lt(sides[0].err[0], 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert_int_eq(sides[0].nerr, 1);
+}
+END_TEST
+
+/* Closing the set sends what is batched; teardown checks the rest. */
+START_TEST(test_udp_batch_close)
+{
+	struct tp_dest d;
+	char b[64];
+	int fd = batch_setup(&d);
+
+	side_new(1, NULL);
+	lsn(1, "b", "b", TP_UDP, "127.0.0.1");
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(send_seq(0, &d, i, 0), 0);
+	ck_assert_int_eq(raw_read(fd, b, sizeof(b), 0), -2);
+	tp_close(sides[0].tp);
+	sides[0].tp = NULL;
+	ck_assert_int_eq(mm_calls, 1);
+	expect_seq(fd, 0, 3, 0);
+	/* Closed while the kernel takes nothing: libuv's queue is
+	   cancelled with the handle, and nothing leaks. */
+	d.realm = "b";
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(send_seq(1, &d, i, 0), 0);
+	mm_take = 0;
+	tp_close(sides[1].tp);
+	sides[1].tp = NULL;
+	ck_assert_int_eq(mm_calls, 2);
+}
+END_TEST
+
+static const char *rx_at[32];
+static char rx_msg[32][16];
+static int rx_n;
+
+static void rx_recv(struct tp *tp, const struct tp_src *src, const char *p,
+		    size_t len, void *arg)
+{
+	(void)tp;
+	(void)src;
+	(void)arg;
+	ck_assert_int_lt(rx_n, 32);
+	rx_at[rx_n] = p;
+	snprintf(rx_msg[rx_n], sizeof(rx_msg[0]), "%.*s", (int)len, p);
+	rx_n++;
+}
+
+/* Datagrams waiting on the socket are read together, and delivered in
+   order one by one. */
+START_TEST(test_udp_recv_batch)
+{
+	struct sockaddr_storage la, ra;
+	char b[32];
+	int fd, n, j = 0;
+
+	rx_n = 0;
+	ck_assert_int_eq(tp_new(&loop, NULL, rx_recv, NULL, NULL,
+				&sides[0].tp),
+			 0);
+	tp_lsn_addr(lsn(0, "a", "a", TP_UDP, "127.0.0.1"), &la);
+	fd = raw_udp("127.0.0.2", &ra);
+	for (int i = 0; i < 12; i++) {
+		/* An empty datagram among them is dropped, as ever. */
+		n = i == 5 ? 0 : snprintf(b, sizeof(b), "seq %d.", i);
+		ck_assert_int_eq(sendto(fd, b, (size_t)n, 0,
+					(struct sockaddr *)&la,
+					sizeof(struct sockaddr_in)),
+				 n);
+	}
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert_int_eq(rx_n, 11);
+	for (int i = 0; i < 12; i++) {
+		if (i == 5)
+			continue;
+		snprintf(b, sizeof(b), "seq %d.", i);
+		ck_assert_str_eq(rx_msg[j], b);
+		j++;
+	}
+	/* One read, each datagram in its own chunk of the set's buffer. */
+	for (int i = 1; i < 11; i++)
+		ck_assert_ptr_ne(rx_at[i], rx_at[i - 1]);
+	ck_assert_uint_eq(stats(0).msgs_in[TP_UDP], 11);
+}
+END_TEST
+
 /* ---- TCP ---- */
 
 START_TEST(test_tcp_bytewise)
@@ -962,6 +1283,12 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_udp_ipv6);
 	tcase_add_test(tc, test_lsn_for);
 	tcase_add_test(tc, test_listen_errors);
+	tcase_add_test(tc, test_udp_batch);
+	tcase_add_test(tc, test_udp_batch_bytes);
+	tcase_add_test(tc, test_udp_batch_eagain);
+	tcase_add_test(tc, test_udp_batch_error);
+	tcase_add_test(tc, test_udp_batch_close);
+	tcase_add_test(tc, test_udp_recv_batch);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tcp");
