@@ -64,6 +64,8 @@
 /* A send batch: 64 datagrams, 256 KiB of them (four of the largest). */
 #define TP_UDP_BATCH 64
 #define TP_UDP_BATCH_BYTES (256 * 1024)
+/* The receive buffer asked for (SO_RCVBUF). */
+#define TP_UDP_RCVBUF (4 * 1024 * 1024)
 
 union tp_udp_addr {
 	struct sockaddr sa;
@@ -185,9 +187,17 @@ static int tp_udp_lsn_open(struct tp_lsn *l, const struct tp_lsn_cfg *c,
 	if (rc == 0)
 		rc = uv_udp_getsockname(&l->u.udp, (struct sockaddr *)&l->addr,
 					&len);
-	if (rc == 0)
+	if (rc == 0) {
+		/* Room for a burst while the loop is busy or preempted: the
+		 * default (some 200 KiB) holds a few milliseconds at a few
+		 * thousand calls a second.  The kernel caps the size at
+		 * net.core.rmem_max; a smaller buffer is no error. */
+		int size = TP_UDP_RCVBUF;
+
+		uv_recv_buffer_size(&l->u.h, &size);
 		rc = uv_udp_recv_start(&l->u.udp, tp_udp_alloc_cb,
 				       tp_udp_on_recv);
+	}
 	return rc;
 }
 
