@@ -144,7 +144,8 @@ b=$(printf '%s' "$after" | json_get transport.messages_in.udp)
 check "stats: the transport saw at least $N datagrams (got $b)" \
 	test "$b" -ge $N
 for k in transactions.created calls.active calls.failures.rejected \
-	dns store.queued store.max_batch_us; do
+	dns store.queued store.max_batch_us store.max_push_us \
+	loop.max_stall_cpu_us loop.stalls_over_1ms; do
 	v=$(printf '%s' "$after" | json_get $k)
 	[ "$v" != missing ] || break
 done

@@ -197,6 +197,10 @@ struct store_writer_stats {
 	unsigned long dropped;		/* refused: the queue was full */
 	uint64_t last_batch_us;		/* time of the last transaction */
 	uint64_t max_batch_us;		/* the longest one */
+	uint64_t max_push_us;		/* the longest the caller's thread
+					   (the event loop) spent handing
+					   one write over, waiting for the
+					   queue's lock included */
 };
 
 /* How long the writer gathers writes into one transaction. */

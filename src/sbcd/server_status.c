@@ -279,6 +279,7 @@ static void server_status_store(struct store_writer *w, struct buf *b)
 	json_member_u64(b, "dropped", ws.dropped);
 	json_member_u64(b, "last_batch_us", ws.last_batch_us);
 	json_member_u64(b, "max_batch_us", ws.max_batch_us);
+	json_member_u64(b, "max_push_us", ws.max_push_us);
 	buf_put_c(b, '}');
 }
 
