@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sbc/acl.h"
+#include "sbc/cidr.h"
 #include "sbc/sip_uri.h"
 #include "sbc/str.h"
 
@@ -40,40 +41,12 @@ struct acl_table {
 int acl_cidr_parse(const char *s, int *family, unsigned char addr[16],
 		   unsigned *bits)
 {
-	char host[INET6_ADDRSTRLEN + 1], *end;
-	const char *slash = strchr(s, '/');
-	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long n;
-	unsigned max;
+	int rc = cidr_parse(s, family, addr, bits);
 
-	if (hl == 0 || hl >= sizeof(host))
+	if (rc < 0)
 		return -EINVAL;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, host, addr) == 1) {
-		*family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, addr) == 1) {
-		*family = AF_INET6;
-		max = 128;
-	} else {
-		return -EINVAL;
-	}
-	*bits = max;
-	if (slash) {
-		if (slash[1] < '0' || slash[1] > '9')
-			return -EINVAL;
-		n = strtoul(slash + 1, &end, 10);
-		if (*end != '\0' || n > max)
-			return -EINVAL;
-		*bits = (unsigned)n;
-	}
 	/* Host bits past the prefix must be zero, as sbcctl writes them. */
-	for (unsigned i = *bits; i < max; i++)
-		if (addr[i / 8] & (0x80u >> (i % 8)))
-			return -EINVAL;
-	return 0;
+	return cidr_clear_host(*family, addr, *bits) ? -EINVAL : 0;
 }
 
 static int acl_node_new(struct acl_table *t, uint32_t *idx)

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sbc/cidr.h"
 #include "sbc/sip_uri.h"
 #include "sbc/store_admin.h"
 #include "store_int.h"
@@ -257,81 +258,41 @@ int store_admin_uri_norm(const char *in, char *out, size_t outlen,
 }
 
 /* The prefix length of "/LEN": digits only, no sign, at most max. */
-static int admin_prefix_len(const char *p, int max)
-{
-	int v = 0;
-
-	if (*p == '\0' || strlen(p) > 3 || (p[0] == '0' && p[1] != '\0'))
-		return -1;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	return v <= max ? v : -1;
-}
-
 int store_admin_cidr_norm(const char *in, char *out, size_t outlen,
 			  char *err, size_t errlen)
 {
-	char addr[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN];
-	unsigned char a[16], m[16];
-	const char *slash;
-	int af, max, len, host = 0;
-	size_t alen, bytes;
+	char net[INET6_ADDRSTRLEN];
+	unsigned char a[16];
+	unsigned bits;
+	int af, rc;
 
 	if (in == NULL || *in == '\0') {
 		store_msg(err, errlen, "the address prefix is empty");
 		return -EINVAL;
 	}
-	slash = strchr(in, '/');
-	alen = slash ? (size_t)(slash - in) : strlen(in);
-	if (alen >= sizeof(addr))
-		goto bad;
-	memcpy(addr, in, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, a) == 1) {
-		af = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, addr, a) == 1) {
-		af = AF_INET6;
-		max = 128;
-	} else {
-		goto bad;
-	}
-	len = slash ? admin_prefix_len(slash + 1, max) : max;
-	if (len < 0) {
+	rc = cidr_parse(in, &af, a, &bits);
+	if (rc == -ERANGE) {
 		store_msg(err, errlen, "'%s': the prefix length must be 0 to "
-			  "%d", in, max);
+			  "%d", in, af == AF_INET ? 32 : 128);
 		return -EINVAL;
 	}
-	bytes = af == AF_INET ? 4 : 16;
-	memcpy(m, a, bytes);
-	for (size_t i = 0; i < bytes; i++) {
-		int keep = len - (int)i * 8;
-		unsigned char mask = keep >= 8 ? 0xff :
-				     keep <= 0 ? 0 :
-				     (unsigned char)(0xff << (8 - keep));
-
-		if (m[i] & (unsigned char)~mask)
-			host = 1;
-		m[i] &= mask;
+	if (rc < 0) {
+		store_msg(err, errlen, "'%s' is not an IPv4 or IPv6 address or "
+			  "prefix (a.b.c.d[/0-32] or ipv6[/0-128])", in);
+		return -EINVAL;
 	}
-	inet_ntop(af, m, net, sizeof(net));
-	if (host) {
+	if (cidr_clear_host(af, a, bits)) {
+		inet_ntop(af, a, net, sizeof(net));
 		store_msg(err, errlen, "%s has host bits set; did you mean "
-			  "%s/%d?", in, net, len);
+			  "%s/%u?", in, net, bits);
 		return -EINVAL;
 	}
-	if ((size_t)snprintf(out, outlen, "%s/%d", net, len) >= outlen) {
+	inet_ntop(af, a, net, sizeof(net));
+	if ((size_t)snprintf(out, outlen, "%s/%u", net, bits) >= outlen) {
 		store_msg(err, errlen, "'%s': no room for the prefix", in);
 		return -ENOBUFS;
 	}
 	return 0;
-bad:
-	store_msg(err, errlen, "'%s' is not an IPv4 or IPv6 address or "
-		  "prefix (a.b.c.d[/0-32] or ipv6[/0-128])", in);
-	return -EINVAL;
 }
 
 /* ------------------------------------------------------------------ */
