@@ -80,6 +80,61 @@ else
 fi
 check "both calls counted, one answered, none left active" \
 	sbcd_log_has 'calls: 2 total, 0 active, 1 answered, 1 failed'
+
+# Stopped while a call rings: the caller gets 503, the callee a CANCEL,
+# and the attempt its CDR.  Timer C is at its default (180 s) now.
+cp "$sbcd_log" "$tmp/sbcd-first.log"
+sed '/^timer_c = 1$/d' "$tmp/sbc.conf" >"$tmp/sbc2.conf"
+if start_sbcd "$tmp/sbc2.conf"; then
+	timeout 30 "$SIPP" -sf "$b2b/shutdown_uas.xml" -i 127.0.0.3 \
+		-p "$callee_port" -m 1 -nostdin -timeout 20 -timeout_error \
+		</dev/null >"$tmp/shutdown_uas.out" 2>&1 &
+	_callee=$!
+	wait_bound 127.0.0.3 "$callee_port" || diag "the callee is not bound"
+	timeout 30 "$SIPP" -sf "$b2b/shutdown_uac.xml" -i 127.0.0.1 \
+		-p "$(free_port 127.0.0.1)" -m 1 -s 1001 -nostdin -timeout 20 \
+		-timeout_error 127.0.0.1:"$port" </dev/null \
+		>"$tmp/shutdown_uac.out" 2>&1 &
+	_caller=$!
+	# Until the call is up on both legs and rings (bounded: 5 s).
+	_i=0
+	while [ "$_i" -lt 50 ]; do
+		_a=$("$SBCCTL" -s "$tmp/sbc.sock" --json stats 2>/dev/null |
+			python3 -c 'import json, sys
+print(json.load(sys.stdin)["calls"]["active"])' 2>/dev/null)
+		[ "$_a" = 1 ] && break
+		lib_nap
+		_i=$((_i + 1))
+	done
+	sleep 0.5
+	stop_sbcd
+	check "sbcd stops with a call ringing (exit status $sbcd_status)" \
+		test "$sbcd_status" = 0
+	wait "$_caller"
+	_rc=$?
+	wait "$_callee"
+	_erc=$?
+	if [ $_rc -eq 0 ] && [ $_erc -eq 0 ]; then
+		ok "stopped while ringing: the caller gets 503, the callee a CANCEL"
+	else
+		not_ok "stopped while ringing: the caller gets 503, the callee a CANCEL" \
+			"caller $_rc, callee $_erc" \
+			"$(tail -n 15 "$tmp/shutdown_uac.out")" \
+			"$(tail -n 15 "$tmp/shutdown_uas.out")"
+	fi
+	v=$(python3 - "$tmp/sbc.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=5)
+print(c.execute("SELECT count(*) FROM cdrs WHERE status = 503 AND "
+                "hangup = 'sbc' AND answered_ms IS NULL").fetchone()[0])
+PY
+)
+	check "the call stopped while ringing has its CDR: 503, ended by sbc (got $v)" \
+		test "$v" = 1
+else
+	not_ok "sbcd starts again"
+fi
+cat "$tmp/sbcd-first.log" >>"$sbcd_log"
 if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$sbcd_log"; then
 	not_ok "no sanitizer report in the log"
 else

@@ -457,6 +457,32 @@ void call__on_max(struct tmr *t, void *arg)
 			&k->core->stats.ended_max_duration);
 }
 
+/*
+ * At shutdown a call still being set up is refused to the caller (503)
+ * and cancelled towards the callee, and leaves its CDR; an answered call
+ * keeps its row in the database, to be restored at the next start.
+ */
+void call__shutdown(struct core *c)
+{
+	struct call *k, *next;
+
+	for (k = c->calls; k; k = next) {
+		if (k->state != CALL_SETUP) {
+			next = k->next;
+			continue;
+		}
+		/* Held, so that it stays in the list until next is read. */
+		call__ref(k);
+		k->hangup = "sbc";
+		call__a_final(k, 503, STR("Shutting Down"));
+		if (k->b_invite)
+			tsx_client_cancel(k->b_invite);
+		call__down(k);
+		next = k->next;
+		call__unref(k);
+	}
+}
+
 void call__free_all(struct core *c)
 {
 	while (c->relays) {

@@ -457,6 +457,7 @@ void core_free(struct core *c)
 {
 	if (!c)
 		return;
+	call__shutdown(c);
 	call__free_all(c);
 	store_routing_unref(c->routing);
 	store_creds_unref(c->creds);

@@ -274,6 +274,8 @@ void call__relay_free(struct relay *r);
 /* Setup state from a small pool; zeroed. */
 struct call_setup *call__setup_new(void);
 void call__setup_free(struct call_setup *s);
+/* Ends the calls still being set up (503 to A, CANCEL to B, CDR). */
+void call__shutdown(struct core *c);
 struct call *call__new(struct core *c, enum call_state state);
 void call__unref(struct call *k);
 void call__leg_table_add(struct core *c, struct leg *l);
