@@ -31,6 +31,29 @@ callee_port=$(free_port 127.0.0.3) || bail_out "no free port"
 ng_port=$(free_port 127.0.0.5) || bail_out "no free port"
 rtp_a=$(free_port 127.0.0.1) || bail_out "no free port"
 rtp_b=$(free_port 127.0.0.3) || bail_out "no free port"
+# SIPp's own media sockets (-mp: the port and the next ones), free ports
+# rather than fixed ones, so that two runs at once do not collide.
+# media_port ADDR PORT...: a free port of ADDR whose next three are none
+# of the PORTs taken already.
+media_port() {
+	_addr=$1
+	shift
+	_n=0
+	while [ "$_n" -lt 20 ]; do
+		_p=$(free_port "$_addr") || return 1
+		_clash=
+		for _t in "$@"; do
+			[ "$_t" -ge "$_p" ] && [ "$_t" -le $((_p + 3)) ] && _clash=1
+		done
+		[ -z "$_clash" ] && { echo "$_p"; return 0; }
+		_n=$((_n + 1))
+	done
+	return 1
+}
+mp_b=$(media_port 127.0.0.3 "$callee_port" "$rtp_b" "$((rtp_b + 1))") ||
+	bail_out "no free port"
+mp_a=$(media_port 127.0.0.1 "$rtp_a" "$((rtp_a + 1))") ||
+	bail_out "no free port"
 
 cat >"$tmp/rtp.py" <<'PY'
 # ng CMD: one ng command to rtpengine, prints the answer.
@@ -132,7 +155,7 @@ call() {
 	mkdir -p "$_d"
 	timeout 40 "$SIPP" -sf "$sc/media_uas.xml" -i 127.0.0.3 \
 		-p "$callee_port" -m 1 -nostdin -timeout 30 -timeout_error \
-		-key rtp_port "$rtp_b" -mp 41990 \
+		-key rtp_port "$rtp_b" -mp "$mp_b" \
 		-trace_msg -message_file "$_d/callee.msg" \
 		</dev/null >"$_d/callee.out" 2>&1 &
 	_callee=$!
@@ -140,7 +163,7 @@ call() {
 	timeout 40 "$SIPP" -sf "$sc/media_uac.xml" -i 127.0.0.1 \
 		-p "$(free_port 127.0.0.1)" -m 1 -nostdin -timeout 30 \
 		-timeout_error -key rtp_port "$rtp_a" \
-		-key rtcp_port "$((rtp_a + 1))" -d "$2" -mp 41992 \
+		-key rtcp_port "$((rtp_a + 1))" -d "$2" -mp "$mp_a" \
 		-key rtp_cmd "python3 $tmp/rtp.py send" \
 		-trace_msg -message_file "$_d/caller.msg" \
 		"127.0.0.1:$port" </dev/null >"$_d/caller.out" 2>&1 &
