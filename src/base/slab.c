@@ -44,6 +44,18 @@ void slab_init(struct slab *s, size_t size)
 	s->live = 0;
 }
 
+static void list_del(struct slab_chunk **head, struct slab_chunk *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
+#ifndef SLAB_BY_MALLOC
 static struct slab_chunk *chunk_of(const void *p)
 {
 	return (struct slab_chunk *)((uintptr_t)p & ~(uintptr_t)(SLAB_CHUNK - 1));
@@ -56,17 +68,6 @@ static void list_add(struct slab_chunk **head, struct slab_chunk *c)
 	if (*head)
 		(*head)->prev = c;
 	*head = c;
-}
-
-static void list_del(struct slab_chunk **head, struct slab_chunk *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		*head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->next = c->prev = NULL;
 }
 
 /* A SLAB_CHUNK-aligned mapping: map twice the size, unmap the rest. */
@@ -108,6 +109,8 @@ static struct slab_chunk *chunk_get(struct slab *s)
 	c->on_partial = 0;
 	return c;
 }
+
+#endif
 
 void *slab_alloc(struct slab *s)
 {
