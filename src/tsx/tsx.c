@@ -390,7 +390,8 @@ static void kbuf_put_c(char **p, const char **s)
 	*p += n;
 }
 
-void tsx__slim(struct tsx *t)
+/* Drops the request block; matching goes on with the key. */
+static void tsx_slim(struct tsx *t)
 {
 	struct tsx_key *k = &t->key;
 	size_t n;
@@ -422,12 +423,10 @@ void tsx__slim(struct tsx *t)
 		t->l->st.slimmed++;
 }
 
-/* A transaction past its final response that only the layer holds:
- * nobody will ask for its request again. */
-static void tsx_slim_idle(struct tsx *t)
+void tsx__slim_idle(struct tsx *t)
 {
 	if (t->refs == 1 && t->l && t->final_status)
-		tsx__slim(t);
+		tsx_slim(t);
 }
 
 void tsx__link(struct tsx *t)
@@ -456,7 +455,7 @@ void tsx_unref(struct tsx *t)
 	if (!t)
 		return;
 	if (--t->refs) {
-		tsx_slim_idle(t);
+		tsx__slim_idle(t);
 		return;
 	}
 	if (t->dest.conn)

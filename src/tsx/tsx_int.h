@@ -6,7 +6,7 @@
  * tsx_req: the parsed request, the request bytes it points into and the
  * destination's realm and TLS server name) is needed only while the
  * transaction works: once it has its final response and nobody but the
- * layer holds it, it is slimmed (tsx__slim): what matching still needs
+ * layer holds it, it is slimmed (tsx__slim_idle): what matching still needs
  * (struct tsx_key) is copied into the head's own small buffer and the
  * block goes back to its pool.  An INVITE's transactions linger 64*T1
  * after a 2xx (RFC 6026), a non-INVITE server's 64*T1 after its final
@@ -148,9 +148,10 @@ uint64_t tsx__hash_branch(struct str branch);
 uint64_t tsx__hash_dialog(struct str call_id, uint32_t cseq);
 int tsx__same_method(const struct tsx_key *k, enum sip_method m,
 		     struct str m_s);
-/* Drops the request block of a transaction that has its final response
- * and no user reference; matching goes on with the key. */
-void tsx__slim(struct tsx *t);
+/* Drops the request block of a transaction past its final response that
+ * only the layer holds: nobody will ask for its request again, and
+ * matching goes on with the key.  Otherwise does nothing. */
+void tsx__slim_idle(struct tsx *t);
 void tsx__tag_new(char *dst, size_t n);
 int tsx__save(char **dst, size_t *dlen, const void *p, size_t len);
 

@@ -210,8 +210,7 @@ int tsx_respond(struct tsx *st, unsigned status, const char *buf,
 	if (rc < 0)
 		l->st.transport_errors++;
 	/* The layer's own (CANCEL, 482): nobody else will look at it. */
-	if (st->final_status && st->refs == 1)
-		tsx__slim(st);
+	tsx__slim_idle(st);
 	return rc;
 }
 
