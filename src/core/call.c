@@ -19,38 +19,37 @@
 #include "core_int.h"
 
 /*
- * A call and its setup state are made and freed with every call.  Calls
- * come from a slab, so the memory of a burst goes back once its calls
- * end; setups (5 KB, freed at the answer) are kept for reuse, a few of
- * them, rather than taking malloc's large-chunk path each time.  Only the
- * event loop's thread makes and frees them.
+ * A call and its setup state (5 KB, freed at the answer) are made and
+ * freed with every call.  Both come from slabs, so a burst's memory goes
+ * back once its calls end, and neither takes malloc's large-chunk path.
+ * Only the event loop's thread makes and frees them.
  */
-#define CALL_SETUP_POOL 64
-
-static struct slab call_slab;
+static struct slab call_slab, setup_slab;
 static int call_slab_init;
-static struct call_setup *setup_pool[CALL_SETUP_POOL];
-static unsigned setup_pool_n;
+
+static void call_slabs_init(void)
+{
+	if (call_slab_init)
+		return;
+	slab_init(&call_slab, sizeof(struct call));
+	slab_init(&setup_slab, sizeof(struct call_setup));
+	call_slab_init = 1;
+}
 
 struct call_setup *call__setup_new(void)
 {
 	struct call_setup *s;
 
-	if (!setup_pool_n)
-		return calloc(1, sizeof(*s));
-	s = setup_pool[--setup_pool_n];
-	memset(s, 0, sizeof(*s));
+	call_slabs_init();
+	s = slab_alloc(&setup_slab);
+	if (s)
+		memset(s, 0, sizeof(*s));
 	return s;
 }
 
 void call__setup_free(struct call_setup *s)
 {
-	if (!s)
-		return;
-	if (setup_pool_n < CALL_SETUP_POOL)
-		setup_pool[setup_pool_n++] = s;
-	else
-		free(s);
+	slab_free(&setup_slab, s);
 }
 
 void call__ref(struct call *k)
@@ -63,10 +62,7 @@ struct call *call__new(struct core *c, enum call_state state)
 {
 	struct call *k;
 
-	if (!call_slab_init) {
-		slab_init(&call_slab, sizeof(*k));
-		call_slab_init = 1;
-	}
+	call_slabs_init();
 	k = slab_alloc(&call_slab);
 	if (!k)
 		return NULL;
@@ -514,7 +510,6 @@ void call__free_all(struct core *c)
 		call__setup_free(k->setup);
 		slab_free(&call_slab, k);
 	}
-	while (setup_pool_n)
-		free(setup_pool[--setup_pool_n]);
 	slab_trim(&call_slab);
+	slab_trim(&setup_slab);
 }

@@ -271,7 +271,7 @@ extern const struct tsx_client_cb call__relay_cb;
 void call__relay_link(struct core *c, struct relay *r);
 void call__relay_free(struct relay *r);
 /* Shared with call_store.c. */
-/* Setup state from a small pool; zeroed. */
+/* Setup state, zeroed, from a slab; freeing NULL does nothing. */
 struct call_setup *call__setup_new(void);
 void call__setup_free(struct call_setup *s);
 /* Ends the calls still being set up (503 to A, CANCEL to B, CDR). */
