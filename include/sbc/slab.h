@@ -7,7 +7,9 @@
  * response: malloc would reuse their memory but keep it after a burst,
  * interleaved with longer-lived allocations, so resident memory stayed at
  * the peak.  Here an emptied chunk is unmapped (two are kept spare), and
- * an object is found its chunk by masking its address.
+ * an object is found its chunk by masking its address.  A new chunk's
+ * pages are faulted in when it is mapped, in one system call rather than
+ * a trap per page.
  *
  * Not thread-safe: one slab belongs to one thread.  Under AddressSanitizer
  * every object is a malloc of its own, so use after free is still caught.

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "sbc/slab.h"
@@ -84,6 +86,41 @@ START_TEST(test_chunks_return)
 }
 END_TEST
 
+/* A chunk's pages are faulted in when it is mapped, all at once, not one
+ * trap at a time as its objects are first written. */
+START_TEST(test_chunks_resident)
+{
+#ifdef SLAB_BY_MALLOC
+	return;
+#else
+	uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE);
+	unsigned char vec[SLAB_CHUNK / 512];
+	struct slab s;
+	void **v = calloc(N, sizeof(*v));
+
+	ck_assert_uint_le(SLAB_CHUNK / ps, sizeof(vec));
+	slab_init(&s, 1000);
+	/* Several chunks: the first, and those mapped next to it. */
+	for (int i = 0; i < N; i++)
+		v[i] = slab_alloc(&s);
+	ck_assert_uint_gt(s.chunks, 2);
+	for (int i = 0; i < N; i += s.per_chunk) {
+		uintptr_t c = (uintptr_t)v[i] & ~(uintptr_t)(SLAB_CHUNK - 1);
+		unsigned in = 0;
+
+		ck_assert_int_eq(mincore((void *)c, SLAB_CHUNK, vec), 0);
+		for (unsigned j = 0; j < SLAB_CHUNK / ps; j++)
+			in += vec[j] & 1;
+		ck_assert_uint_eq(in, SLAB_CHUNK / ps);
+	}
+	for (int i = 0; i < N; i++)
+		slab_free(&s, v[i]);
+	slab_trim(&s);
+	free(v);
+#endif
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("slab");
@@ -91,6 +128,7 @@ Suite *check_suite(void)
 
 	tcase_add_test(tc, test_distinct_aligned);
 	tcase_add_test(tc, test_chunks_return);
+	tcase_add_test(tc, test_chunks_resident);
 	suite_add_tcase(s, tc);
 	return s;
 }
