@@ -9,7 +9,7 @@ cd "$top" || exit 1
 # The layer and the module of a header or source, by name.
 layer_of() {
 	case $1 in
-	str | buf | log | ref | hash | clock | tmr | rnd | json | fs | slab | cidr) echo "0 base" ;;
+	str | buf | log | ref | hash | clock | tmr | rnd | json | fs | slab | cidr | mem) echo "0 base" ;;
 	sip_*) echo "1 sip" ;;
 	tp | tp_*) echo "2 tp" ;;
 	dns | dns_*) echo "2 dns" ;;

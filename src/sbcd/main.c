@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include "sbc/config.h"
 #include "sbc/log.h"
+#include "sbc/mem.h"
 #include "sbc/store.h"
 #include "server.h"
 #include "status.h"
@@ -235,13 +235,9 @@ int main(int argc, char **argv)
 	char err[512];
 	int foreground = 0, ready_fd = -1, opt, rc;
 
-	/*
-	 * Calls and transactions come and go by the thousand per second:
-	 * the heap should not be handed back to the kernel and faulted in
-	 * again at every dip, which glibc does past 128 KiB by default.
-	 */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_TOP_PAD, 4 << 20);
+	/* The heap is not handed back to the kernel at every dip, which
+	 * glibc does past 128 KiB by default (sbc/mem.h). */
+	mem_tune();
 
 	while ((opt = getopt(argc, argv, "c:fl:hV")) != -1) {
 		switch (opt) {

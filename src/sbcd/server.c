@@ -22,6 +22,7 @@
 #include "sbc/core.h"
 #include "sbc/log.h"
 #include "sbc/rnd.h"
+#include "sbc/mem.h"
 #include "sbc/sip_msg.h"
 #include "sbc/sip_print.h"
 #include "sbc/sip_uri.h"
@@ -32,6 +33,9 @@
 #include "server_int.h"
 
 static void server_timer_arm(struct server *s);
+
+/* Heap faulted in per loop iteration at most (sbc/mem.h). */
+#define SERVER_PREFAULT (512u << 10)
 
 /*
  * The loop's work in one iteration starts at the first I/O callback
@@ -73,6 +77,9 @@ static void server_on_loop_prepare(uv_prepare_t *h)
 	 * earliest timer: the one libuv timer is armed for it here, once,
 	 * before the loop sleeps. */
 	server_timer_arm(s);
+	/* What the heap grew by in this iteration is faulted in with one
+	 * system call, in steps short enough not to stall the loop. */
+	mem_prefault(SERVER_PREFAULT);
 	if (!s->loop_t0)
 		return;
 	ns = uv_hrtime() - s->loop_t0;
