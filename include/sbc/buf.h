@@ -21,11 +21,23 @@ struct buf {
 	size_t len;
 	size_t cap;
 	int err;
-	int fixed;
+	int fixed;	/* 0: on the heap; BUF_FIXED or BUF_SPILL: in mem */
 };
+
+enum { BUF_FIXED = 1, BUF_SPILL = 2 };
 
 void buf_init(struct buf *b);
 void buf_init_fixed(struct buf *b, char *mem, size_t cap);
+/*
+ * A buf that starts in mem, typically an array on the caller's stack,
+ * and moves to the heap when it outgrows it.  A message printed and sent
+ * in one function then costs no allocation.  buf_free frees only what the
+ * buf allocated; mem must outlive the buf's use.
+ */
+void buf_init_spill(struct buf *b, char *mem, size_t cap);
+
+/* Room for most messages printed into a buf_init_spill buffer. */
+#define BUF_STACK 4096
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 

@@ -11,7 +11,12 @@ void buf_init(struct buf *b)
 
 void buf_init_fixed(struct buf *b, char *mem, size_t cap)
 {
-	*b = (struct buf){ .p = mem, .cap = cap, .fixed = 1 };
+	*b = (struct buf){ .p = mem, .cap = cap, .fixed = BUF_FIXED };
+}
+
+void buf_init_spill(struct buf *b, char *mem, size_t cap)
+{
+	*b = (struct buf){ .p = mem, .cap = cap, .fixed = BUF_SPILL };
 }
 
 void buf_free(struct buf *b)
@@ -36,18 +41,26 @@ int buf_reserve(struct buf *b, size_t n)
 		return b->err;
 	if (b->cap - b->len >= n)
 		return 0;
-	if (b->fixed || n > SIZE_MAX / 2 - b->len) {
-		b->err = b->fixed ? -ENOBUFS : -ENOMEM;
+	if (b->fixed == BUF_FIXED || n > SIZE_MAX / 2 - b->len) {
+		b->err = b->fixed == BUF_FIXED ? -ENOBUFS : -ENOMEM;
 		return b->err;
 	}
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < n)
 		cap *= 2;
-	p = realloc(b->p, cap);
+	if (b->fixed == BUF_SPILL) {
+		/* Out of the caller's memory onto the heap. */
+		p = malloc(cap);
+		if (p && b->len)
+			memcpy(p, b->p, b->len);
+	} else {
+		p = realloc(b->p, cap);
+	}
 	if (!p) {
 		b->err = -ENOMEM;
 		return b->err;
 	}
+	b->fixed = 0;
 	b->p = p;
 	b->cap = cap;
 	return 0;
@@ -92,13 +105,24 @@ void buf_put_u64(struct buf *b, uint64_t v)
 
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
+	size_t room = b->cap - b->len;
 	va_list ap;
 	int n;
 
+	if (b->err)
+		return;
+	/* Printed once where it most often fits; only what does not is
+	 * measured, given room and printed again. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n + 1))
+	if (n < 0)
+		return;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return;
+	}
+	if (buf_reserve(b, (size_t)n + 1))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);

@@ -284,6 +284,7 @@ void call__relay_response_tag(struct call *k, struct tsx *st, int to,
 	struct str reason = rsp->reason;
 	unsigned status = map_status(rsp->status, &reason);
 	int dialog;
+	char mem[BUF_STACK];
 	struct buf b;
 	int rc;
 
@@ -293,7 +294,7 @@ void call__relay_response_tag(struct call *k, struct tsx *st, int to,
 	dialog = status > 100 && status < 300 &&
 		 call__method_refreshes(req->method);
 
-	buf_init(&b);
+	buf_init_spill(&b, mem, sizeof(mem));
 	tsx_print_response_head(&b, st, status, reason,
 				tag ? str_cstr(tag) : STR(""));
 	if (dialog)
@@ -333,6 +334,7 @@ int call__leg_request(struct call *k, int side, struct str method,
 		       struct tsx **out)
 {
 	struct leg *l = &k->leg[side];
+	char mem[BUF_STACK], hop_mem[256];
 	struct buf b, hop;
 	struct tp_dest d;
 	enum sip_method mid = sip_method_lookup(method);
@@ -342,8 +344,8 @@ int call__leg_request(struct call *k, int side, struct str method,
 		return -ENOTCONN;
 	if (from && from->max_forwards > 0)
 		mf = from->max_forwards - 1;
-	buf_init(&b);
-	buf_init(&hop);
+	buf_init_spill(&b, mem, sizeof(mem));
+	buf_init_spill(&hop, hop_mem, sizeof(hop_mem));
 	rc = dlg_print_request(&b, l->dlg, method, cseq, &hop);
 	if (rc == 0) {
 		call__leg_print_via(&b, l, mf, call__method_refreshes(mid));
@@ -362,6 +364,7 @@ int call__leg_request(struct call *k, int side, struct str method,
 			/* ACK for a 2xx has no transaction (RFC 3261
 			 * 13.2.2.4); keep it to answer retransmitted 2xx. */
 			buf_reset(&l->ack);
+			buf_reserve(&l->ack, b.len);
 			buf_put(&l->ack, b.p, b.len);
 			l->ack_dest = d;
 			rc = tp_send(k->core->tp, &d, b.p, b.len);

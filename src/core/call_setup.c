@@ -444,6 +444,7 @@ static int b_try(struct call *k)
 	const struct store_trunk *t = k->trunk;
 	struct leg *b = &k->leg[LEG_B];
 	struct tp_dest d = k->setup->targets[k->cur_target];
+	char mem[BUF_STACK], ruri_mem[512];
 	struct buf out, ruri;
 	int rc;
 
@@ -458,8 +459,8 @@ static int b_try(struct call *k)
 			 t->name, tp_proto_name(d.proto), t->realm);
 		return -ENOENT;
 	}
-	buf_init(&out);
-	buf_init(&ruri);
+	buf_init_spill(&out, mem, sizeof(mem));
+	buf_init_spill(&ruri, ruri_mem, sizeof(ruri_mem));
 	b_ruri(&ruri, t->uri, m);
 	buf_put_cstr(&out, "INVITE ");
 	buf_put_str(&out, buf_str(&ruri));
@@ -725,6 +726,7 @@ void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
 	struct relay *rl = calloc(1, sizeof(*rl));
 	char from_tag[CORE_TAG_LEN + 1], call_id[CORE_CALLID_LEN + 1];
 	struct tp_dest d;
+	char mem[BUF_STACK], ruri_mem[512];
 	struct buf out, ruri;
 	struct tsx *ct;
 	int rc;
@@ -751,8 +753,8 @@ void call__standalone(struct core *c, struct tsx *st, const struct sip_msg *m,
 	}
 	rnd_token(from_tag, sizeof(from_tag));
 	rnd_token(call_id, sizeof(call_id));
-	buf_init(&out);
-	buf_init(&ruri);
+	buf_init_spill(&out, mem, sizeof(mem));
+	buf_init_spill(&ruri, ruri_mem, sizeof(ruri_mem));
 	b_ruri(&ruri, t->uri, m);
 	buf_put_str(&out, m->method_s);
 	buf_put_c(&out, ' ');

@@ -91,7 +91,7 @@ static void leg_row(const struct leg *l, char *peer, size_t n,
 void call__store_put(struct call *k)
 {
 	struct store_writer *w = k->core->cfg->writer;
-	char peer[2][64];
+	char peer[2][64], rs_mem[2][1024];
 	struct buf rs[2];
 	struct store_dialog d;
 
@@ -111,7 +111,7 @@ void call__store_put(struct call *k)
 		.first = !k->stored,
 	};
 	for (int i = 0; i < 2; i++) {
-		buf_init(&rs[i]);
+		buf_init_spill(&rs[i], rs_mem[i], sizeof(rs_mem[i]));
 		leg_row(&k->leg[i], peer[i], sizeof(peer[i]), &rs[i],
 			&d.leg[i]);
 	}

@@ -147,6 +147,7 @@ int core__uri_dest(struct str s, enum tp_proto dflt, struct tp_dest *d)
 void core__answer(struct core *c, struct tsx *st, unsigned status,
 		  struct str reason, const char *to_tag)
 {
+	char mem[BUF_STACK];
 	struct buf b;
 	char tag[CORE_TAG_LEN + 1];
 	int rc;
@@ -156,7 +157,7 @@ void core__answer(struct core *c, struct tsx *st, unsigned status,
 		rnd_token(tag, sizeof(tag));
 		to_tag = tag;
 	}
-	buf_init(&b);
+	buf_init_spill(&b, mem, sizeof(mem));
 	tsx_print_response_head(&b, st, status, reason, str_cstr(to_tag));
 	if (status == 405 || status == 501)
 		buf_put_cstr(&b, "Allow: " CORE_ALLOW "\r\n");
@@ -252,10 +253,11 @@ int core__route_find(struct core *c, const struct tp_src *src,
 static void core_options(struct core *c, struct tsx *st)
 {
 	char tag[CORE_TAG_LEN + 1];
+	char mem[BUF_STACK];
 	struct buf b;
 
 	rnd_token(tag, sizeof(tag));
-	buf_init(&b);
+	buf_init_spill(&b, mem, sizeof(mem));
 	tsx_print_response_head(&b, st, 200, STR_NULL, str_cstr(tag));
 	buf_put_cstr(&b, "Allow: " CORE_ALLOW "\r\n"
 			 "Accept: " CORE_ACCEPT "\r\n");

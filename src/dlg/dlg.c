@@ -86,9 +86,10 @@ static int dlg_call_id_eq(const char *want, struct str id)
  */
 static char *dlg_addr_text(const struct sip_addr *a)
 {
+	char mem[512];
 	struct buf b;
 
-	buf_init(&b);
+	buf_init_spill(&b, mem, sizeof(mem));
 	if (str_isset(a->display) && a->display.len) {
 		sip_print_value(&b, a->display);
 		buf_put_c(&b, ' ');
@@ -109,12 +110,13 @@ static int dlg_route_text(struct str val, char **out)
 {
 	struct sip_addr a;
 	const char *err;
+	char mem[512];
 	struct buf b;
 
 	*out = NULL;
 	if (sip_addr_parse(&a, val, &err) || a.star)
 		return -EINVAL;
-	buf_init(&b);
+	buf_init_spill(&b, mem, sizeof(mem));
 	if (a.angle) {
 		sip_print_value(&b, str_trim(val));
 	} else {
@@ -526,6 +528,7 @@ int dlg_print_request(struct buf *b, struct dlg *d, struct str method,
 {
 	struct sip_addr first;
 	struct sip_uri ruri;
+	char params_mem[256];
 	struct buf params;
 	const char *err;
 	size_t i = 0;
@@ -539,7 +542,7 @@ int dlg_print_request(struct buf *b, struct dlg *d, struct str method,
 			return -EINVAL;
 		strict = !sip_uri_is_lr(&first.uri);
 	}
-	buf_init(&params);
+	buf_init_spill(&params, params_mem, sizeof(params_mem));
 	if (strict) {
 		/* RFC 3261 12.2.1.1: a strict router is the Request-URI; the
 		 * rest of the route set follows, then the remote target. */

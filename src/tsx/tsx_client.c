@@ -62,12 +62,13 @@ static void client_send_cancel(struct tsx *ct)
 {
 	static const struct tsx_client_cb none;
 	const struct sip_hdr *to = sip_msg_hdr(ct->req, SIP_HDR_TO);
+	char mem[BUF_STACK];
 	struct buf b;
 	int rc;
 
 	ct->cancel_wanted = 1;
 	ct->cancel_sent = 1;
-	buf_init(&b);
+	buf_init_spill(&b, mem, sizeof(mem));
 	rc = client_build(&b, ct, "CANCEL", to ? to->value : STR(""));
 	if (rc == 0)
 		rc = tsx_client_start(ct->l, &ct->dest, b.p, b.len, &none,
@@ -270,10 +271,11 @@ static void client_up(struct tsx *t, const struct sip_msg *m,
 static void client_ack(struct tsx *t, const struct sip_msg *m)
 {
 	const struct sip_hdr *to = sip_msg_hdr(m, SIP_HDR_TO);
+	char mem[BUF_STACK];
 	struct buf b;
 	int rc;
 
-	buf_init(&b);
+	buf_init_spill(&b, mem, sizeof(mem));
 	rc = client_build(&b, t, "ACK", to ? to->value : STR(""));
 	if (rc == 0)
 		rc = tsx__save(&t->out, &t->out_len, b.p, b.len);

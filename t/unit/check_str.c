@@ -351,6 +351,66 @@ START_TEST(test_buf_fixed_printf)
 }
 END_TEST
 
+/* A spill buffer stays in the caller's memory while it fits, then moves
+ * to the heap with what it held; buf_free frees only the heap copy. */
+START_TEST(test_buf_spill)
+{
+	struct buf b;
+	char mem[16];
+
+	memset(mem, '#', sizeof(mem));
+	buf_init_spill(&b, mem, 8);
+	buf_put_cstr(&b, "abc");
+	buf_printf(&b, "%d", 42);
+	ck_assert_int_eq(b.err, 0);
+	ck_assert_ptr_eq(b.p, mem);
+	ck_assert_slice(buf_str(&b), "abc42");
+	buf_free(&b);
+	ck_assert_int_eq(mem[8], '#');
+
+	buf_init_spill(&b, mem, 8);
+	buf_put_cstr(&b, "abcdef");
+	buf_printf(&b, "%s-%d", "ghijkl", 7);
+	ck_assert_int_eq(b.err, 0);
+	ck_assert_ptr_ne(b.p, mem);
+	ck_assert_slice(buf_str(&b), "abcdefghijkl-7");
+	/* Nothing was written past the caller's memory. */
+	ck_assert_int_eq(mem[8], '#');
+	buf_put_cstr(&b, "0123456789012345678901234567890123456789");
+	ck_assert_uint_eq(b.len, 54);
+	ck_assert_int_eq(memcmp(b.p, "abcdefghijkl-70123", 18), 0);
+	buf_free(&b);
+
+	/* Grown by a single append. */
+	buf_init_spill(&b, mem, 4);
+	buf_put_cstr(&b, "0123456789");
+	ck_assert_ptr_ne(b.p, mem);
+	ck_assert_slice(buf_str(&b), "0123456789");
+	buf_reset(&b);
+	ck_assert_uint_eq(b.len, 0);
+	buf_free(&b);
+}
+END_TEST
+
+/* buf_printf prints in one pass where it fits and grows where not. */
+START_TEST(test_buf_printf_fits)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "%s", "");
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(b.err, 0);
+	buf_reserve(&b, 64);
+	for (int i = 0; i < 100; i++)
+		buf_printf(&b, "%03d,", i);
+	ck_assert_uint_eq(b.len, 400);
+	ck_assert_int_eq(memcmp(b.p + 396, "099,", 4), 0);
+	ck_assert_int_eq(memcmp(b.p, "000,001,", 8), 0);
+	buf_free(&b);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("str");
@@ -377,6 +437,8 @@ Suite *check_suite(void)
 	tcase_add_test(tb, test_buf_reset);
 	tcase_add_test(tb, test_buf_fixed);
 	tcase_add_test(tb, test_buf_fixed_printf);
+	tcase_add_test(tb, test_buf_spill);
+	tcase_add_test(tb, test_buf_printf_fits);
 	suite_add_tcase(s, tb);
 	return s;
 }
