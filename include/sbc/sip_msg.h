@@ -89,6 +89,15 @@ enum sip_msg_mode {
  */
 int sip_msg_parse(struct sip_msg *m, const char *p, size_t len,
 		  enum sip_msg_mode mode, const char **err);
+/*
+ * The same into a struct sip_msg with room for only room header lines
+ * (SIP_MSG_SIZE(room) bytes): a message with more returns -E2BIG, having
+ * written no further than hdr[room - 1], so that a copy can be parsed
+ * once into a block of a common size and again only if it did not fit.
+ */
+int sip_msg_parse_room(struct sip_msg *m, const char *p, size_t len,
+		       enum sip_msg_mode mode, unsigned room,
+		       const char **err);
 
 /* First header line with the given id, or NULL. */
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *m,

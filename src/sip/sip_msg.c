@@ -312,6 +312,12 @@ static const char *bad_octet(const char *p, const char *end)
 int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		  enum sip_msg_mode mode, const char **err)
 {
+	return sip_msg_parse_room(m, buf, len, mode, SIP_MSG_MAX_HDRS, err);
+}
+
+int sip_msg_parse_room(struct sip_msg *m, const char *buf, size_t len,
+		       enum sip_msg_mode mode, unsigned room, const char **err)
+{
 	const char *p = buf, *end = buf + len, *next, *le, *colon, *body;
 	int16_t last[SIP_HDR_COUNT];
 	const char *why = NULL;
@@ -385,6 +391,10 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 			le = line_end(next, end, &next);
 		if (m->n_hdr >= SIP_MSG_MAX_HDRS)
 			return fail(err, "too many headers");
+		if (m->n_hdr >= room) {
+			fail(err, "more header lines than room for them");
+			return -E2BIG;
+		}
 		h = &m->hdr[m->n_hdr];
 		h->name = str_make(p, (size_t)(name_end - p));
 		h->value = str_trim(str_make(colon + 1,

@@ -293,7 +293,6 @@ static void tsx_key_set(struct tsx_key *k, const struct sip_msg *r)
 int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	       const struct tp_dest *d, struct tsx **out)
 {
-	static struct sip_msg scratch;
 	size_t rl = d && d->realm ? strlen(d->realm) + 1 : 0;
 	size_t sl = d && d->server_name ? strlen(d->server_name) + 1 : 0;
 	size_t data = len + 1 + rl + sl;
@@ -302,18 +301,8 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	struct tsx_req *r;
 	struct tsx *t;
 	char *extra;
+	int rc;
 
-	/* A request the caller did not parse is parsed once to learn how
-	 * many header lines the copy needs room for. */
-	if (n_hdr < 0) {
-		if (sip_msg_parse(&scratch, buf, len, SIP_MSG_DATAGRAM, &err) ||
-		    !scratch.is_request) {
-			log_debug("tsx: request does not parse: %s",
-				  err ? err : "-");
-			return -EBADMSG;
-		}
-		n_hdr = scratch.n_hdr;
-	}
 	if (!tsx_heads_init) {
 		slab_init(&tsx_heads, sizeof(struct tsx));
 		tsx_heads_init = 1;
@@ -321,27 +310,36 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	t = slab_alloc(&tsx_heads);
 	if (!t)
 		return -ENOMEM;
-	r = tsx_block_new((unsigned)n_hdr, data, &cap);
-	if (!r) {
-		slab_free(&tsx_heads, t);
-		return -ENOMEM;
+	/* A request the caller did not parse (one of ours) is parsed into
+	 * a block of the common size, and again into one of the largest if
+	 * it has more header lines than that. */
+	for (unsigned want = n_hdr >= 0 ? (unsigned)n_hdr : TSX_POOL_HDRS;;
+	     want = SIP_MSG_MAX_HDRS) {
+		r = tsx_block_new(want, data, &cap);
+		if (!r) {
+			slab_free(&tsx_heads, t);
+			return -ENOMEM;
+		}
+		t->req_buf = (char *)r + TSX_REQ_SIZE(cap);
+		t->req_buf[len] = '\0';
+		memcpy(t->req_buf, buf, len);
+		rc = sip_msg_parse_room(TSX_REQ_MSG(r), t->req_buf, len,
+					SIP_MSG_DATAGRAM, cap, &err);
+		if (rc == 0 && TSX_REQ_MSG(r)->is_request)
+			break;
+		tsx_block_free(r);
+		if (rc != -E2BIG || cap >= SIP_MSG_MAX_HDRS) {
+			log_debug("tsx: request does not parse: %s",
+				  err ? err : "not a request");
+			slab_free(&tsx_heads, t);
+			return -EBADMSG;
+		}
 	}
 	memset(t, 0, sizeof(*t));
 	t->rb = r;
 	t->req = TSX_REQ_MSG(r);
 	t->req_buf = (char *)r + TSX_REQ_SIZE(cap);
-	t->req_buf[len] = '\0';
-	memcpy(t->req_buf, buf, len);
 	t->req_len = len;
-	/* The same bytes give the same header lines: the parser writes no
-	 * further than hdr[n_hdr - 1]. */
-	if (sip_msg_parse(t->req, t->req_buf, len, SIP_MSG_DATAGRAM, &err) ||
-	    !t->req->is_request || t->req->n_hdr > cap) {
-		log_debug("tsx: request does not parse: %s", err ? err : "-");
-		tsx_block_free(r);
-		slab_free(&tsx_heads, t);
-		return -EBADMSG;
-	}
 	tsx_key_set(&t->key, t->req);
 	extra = t->req_buf + len + 1;
 	if (d) {

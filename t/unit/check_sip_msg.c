@@ -1428,6 +1428,51 @@ START_TEST(test_invalid_table_complete)
 }
 END_TEST
 
+/* A message parsed into a struct with room for fewer header lines than
+ * it has: -E2BIG, and nothing written past the room; with room enough,
+ * the same result as sip_msg_parse. */
+START_TEST(test_parse_room)
+{
+	static const char msg[] =
+		"OPTIONS sip:a@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-room\r\n"
+		"From: <sip:b@example.com>;tag=1\r\n"
+		"To: <sip:a@example.com>\r\n"
+		"Call-ID: room@192.0.2.1\r\n"
+		"CSeq: 1 OPTIONS\r\n"
+		"Content-Length: 0\r\n\r\n";
+	size_t guard = 256, size = SIP_MSG_SIZE(3) + guard;
+	unsigned char *mem = malloc(size);
+	struct sip_msg *m = (struct sip_msg *)mem;
+	struct sip_msg *full = malloc(sizeof(*full));
+	const char *err = NULL;
+
+	ck_assert_ptr_nonnull(mem);
+	memset(mem + SIP_MSG_SIZE(3), 0xaa, guard);
+	ck_assert_int_eq(sip_msg_parse_room(m, msg, sizeof(msg) - 1,
+					    SIP_MSG_DATAGRAM, 3, &err),
+			 -E2BIG);
+	ck_assert_ptr_nonnull(err);
+	for (size_t i = SIP_MSG_SIZE(3); i < size; i++)
+		ck_assert_uint_eq(mem[i], 0xaa);
+	free(mem);
+
+	mem = malloc(SIP_MSG_SIZE(6));
+	m = (struct sip_msg *)mem;
+	ck_assert_int_eq(sip_msg_parse_room(m, msg, sizeof(msg) - 1,
+					    SIP_MSG_DATAGRAM, 6, &err), 0);
+	ck_assert_int_eq(sip_msg_parse(full, msg, sizeof(msg) - 1,
+				       SIP_MSG_DATAGRAM, &err), 0);
+	ck_assert_uint_eq(m->n_hdr, 6);
+	ck_assert_uint_eq(full->n_hdr, 6);
+	ck_assert_int_eq(str_eq(m->via.branch, full->via.branch), 1);
+	ck_assert_int_eq(str_eq(m->call_id, full->call_id), 1);
+	ck_assert_uint_eq(m->cseq.num, 1);
+	free(mem);
+	free(full);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("sip_msg");
@@ -1477,6 +1522,7 @@ Suite *check_suite(void)
 	tcase_add_test(tm, test_nul_in_body_ok);
 	tcase_add_test(tm, test_failure_keeps_via);
 	tcase_add_test(tm, test_empty_and_garbage);
+	tcase_add_test(tm, test_parse_room);
 	suite_add_tcase(s, tm);
 	return s;
 }

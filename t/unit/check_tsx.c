@@ -563,6 +563,38 @@ START_TEST(test_client_ref_past_termination)
 }
 END_TEST
 
+/* A request of ours with more header lines than a pooled block holds is
+ * copied into a block of its own: it starts, is sent whole, and its
+ * parsed copy has every line. */
+START_TEST(test_client_many_headers)
+{
+	struct tp_dest d = dest_of(TP_UDP, "192.0.2.20", 5060);
+	struct tsx *ct = NULL;
+	struct buf b;
+
+	buf_init(&b);
+	buf_put_cstr(&b, "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKmany\r\n");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&b, "X-Pad-%d: %d\r\n", i, i);
+	buf_put_cstr(&b, "From: <sip:alice@example.com>;tag=a1\r\n"
+			 "To: <sip:bob@example.com>\r\n"
+			 "Call-ID: many@192.0.2.10\r\n"
+			 "CSeq: 1 OPTIONS\r\n"
+			 "Content-Length: 0\r\n\r\n");
+	ck_assert_int_eq(b.err, 0);
+	ck_assert_int_eq(tsx_client_start(L, &d, b.p, b.len, &ccb, &C, &ct),
+			 0);
+	ck_assert_ptr_nonnull(tsx_request(ct));
+	ck_assert_uint_eq(tsx_request(ct)->n_hdr, 66);
+	ck_assert_uint_eq(count_sent("OPTIONS"), 1);
+	ck_assert_uint_eq(out[0].len, b.len);
+	ck_assert_int_eq(memcmp(out[0].p, b.p, b.len), 0);
+	buf_free(&b);
+	tsx_unref(ct);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("tsx");
@@ -576,6 +608,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_client_ni_proceeding);
 	tcase_add_test(tc, test_client_invite_ack);
 	tcase_add_test(tc, test_client_tcp);
+	tcase_add_test(tc, test_client_many_headers);
 	tcase_add_test(tc, test_client_invite_accepted);
 	tcase_add_test(tc, test_client_slim);
 	tcase_add_test(tc, test_client_cancel_waits_for_1xx);
