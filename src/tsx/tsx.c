@@ -139,6 +139,17 @@ int tsx_layer_new(const struct tsx_cfg *cfg, struct tmr_heap *tmr,
 	if (u)
 		l->u = *u;
 	l->uarg = uarg;
+	/* Nearly every transaction timer runs for one of these: T1 and its
+	 * doublings (Timers A, E, G), T2, T4 (K, I), 64*T1 (B, F, H, J, L,
+	 * M), 100 Trying and Timer C.  Each gets a lane, where starting and
+	 * stopping a timer costs O(1) instead of a heap operation. */
+	for (unsigned k = 0; k < 6; k++)
+		tmr_heap_lane(tmr, (uint64_t)cfg->t1 << k);
+	tmr_heap_lane(tmr, cfg->t2);
+	tmr_heap_lane(tmr, cfg->t4);
+	tmr_heap_lane(tmr, 64 * (uint64_t)cfg->t1);
+	tmr_heap_lane(tmr, cfg->trying_ms);
+	tmr_heap_lane(tmr, cfg->timer_c_ms);
 	if (hash_init(&l->cli, 256) || hash_init(&l->srv, 256) ||
 	    hash_init(&l->mrg, 256) || hash_init(&l->acc, 64)) {
 		hash_free(&l->cli);

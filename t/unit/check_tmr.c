@@ -1,7 +1,9 @@
 /*
  * Tests of the timer heap (sbc/tmr.h): expiry order, FIFO among equal
  * expiries, cancel and restart anywhere in the heap, callbacks that
- * start timers, and a large random load.
+ * start timers, and a large random load.  The same tests run again with
+ * lanes for the delays they use, and lanes mixed with the heap are
+ * checked against the order the heap alone gives.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +34,19 @@ static void setup(void)
 {
 	memset(&fired, 0, sizeof(fired));
 	tmr_heap_init(&heap);
+}
+
+/* The delays the tests above use, each in a lane. */
+static void setup_lanes(void)
+{
+	static const uint64_t d[] = { 5, 10, 15, 20, 25, 30, 40, 50, 100 };
+
+	setup();
+	for (size_t i = 0; i < sizeof(d) / sizeof(*d); i++)
+		tmr_heap_lane(&heap, d[i]);
+	tmr_heap_lane(&heap, 10);	/* twice: no second lane */
+	tmr_heap_lane(&heap, 0);	/* never a lane */
+	ck_assert_uint_eq(heap.n_lanes, 9);
 }
 
 static void teardown(void)
@@ -237,10 +252,120 @@ START_TEST(test_random_100k)
 }
 END_TEST
 
+/* Timers fired in a mixed run, in order, with what they were due. */
+static struct {
+	uint64_t at[4096], seq[4096];
+	int n;
+} mixed;
+
+static void mixed_cb(struct tmr *t, void *arg)
+{
+	(void)arg;
+	ck_assert_int_lt(mixed.n, 4096);
+	ck_assert_uint_le(t->at, heap.now);
+	mixed.at[mixed.n] = t->at;
+	mixed.seq[mixed.n] = t->seq;
+	mixed.n++;
+}
+
+/*
+ * Lanes for T1-like delays and the heap for the rest, started as time
+ * goes on, some cancelled and restarted: every timer left fires once,
+ * in (expiry, start) order, as the heap alone would fire them.
+ */
+START_TEST(test_lanes_mixed)
+{
+	static const uint64_t lane_d[] = { 500, 1000, 2000, 4000, 32000 };
+	enum { N = 3000 };
+	struct tmr *t = calloc(N, sizeof(*t));
+	unsigned seed = 4242;
+	size_t live = 0;
+
+	ck_assert_ptr_nonnull(t);
+	for (size_t i = 0; i < 5; i++)
+		tmr_heap_lane(&heap, lane_d[i]);
+	memset(&mixed, 0, sizeof(mixed));
+	for (size_t i = 0; i < N; i++) {
+		unsigned r = (unsigned)rand_r(&seed);
+		uint64_t d = r % 3 ? lane_d[r % 5] : r % 40000;
+
+		tmr_init(&t[i]);
+		ck_assert_int_eq(tmr_start(&heap, &t[i], d, mixed_cb, NULL),
+				 0);
+		ck_assert(tmr_active(&t[i]));
+		/* Now and then one started earlier stops or restarts. */
+		if (r % 7 == 0) {
+			struct tmr *x = &t[(size_t)rand_r(&seed) % (i + 1)];
+
+			if (r % 2)
+				tmr_cancel(&heap, x);
+			else
+				tmr_start(&heap, x, lane_d[r % 5], mixed_cb,
+					  NULL);
+		}
+		if (i % 10 == 0)
+			tmr_heap_run(&heap, heap.now + 3);
+	}
+	for (size_t i = 0; i < N; i++)
+		live += tmr_active(&t[i]);
+	ck_assert_uint_eq(tmr_heap_count(&heap), live);
+	{
+		int before_run = mixed.n;
+
+		tmr_heap_run(&heap, heap.now + 100000);
+		ck_assert_uint_eq((size_t)(mixed.n - before_run), live);
+	}
+	ck_assert_uint_eq(tmr_heap_count(&heap), 0);
+	ck_assert_uint_eq(tmr_heap_next(&heap), UINT64_MAX);
+	for (int i = 1; i < mixed.n; i++)
+		ck_assert(mixed.at[i - 1] < mixed.at[i] ||
+			  (mixed.at[i - 1] == mixed.at[i] &&
+			   mixed.seq[i - 1] < mixed.seq[i]));
+	free(t);
+}
+END_TEST
+
+/* A lane's timer and a heap timer due at the same time fire in the
+ * order they were started, and freeing the heap forgets lane timers. */
+START_TEST(test_lane_ties)
+{
+	struct tmr a, b, c, e;
+
+	tmr_heap_lane(&heap, 100);
+	tmr_init(&a);
+	tmr_init(&b);
+	tmr_init(&c);
+	tmr_init(&e);
+	tmr_start(&heap, &e, 160, rec_cb, (void *)4);	/* heap, at 160 */
+	tmr_heap_run(&heap, 60);
+	tmr_start(&heap, &b, 100, rec_cb, (void *)2);	/* lane, at 160 */
+	tmr_heap_run(&heap, 100);
+	tmr_start(&heap, &a, 60, rec_cb, (void *)1);	/* heap, at 160 */
+	tmr_start(&heap, &c, 100, rec_cb, (void *)3);	/* lane, at 200 */
+	ck_assert_uint_eq(b.idx, TMR_IN_LANE(0));
+	ck_assert_uint_eq(c.idx, TMR_IN_LANE(0));
+	ck_assert_uint_lt(a.idx, heap.n);
+	ck_assert_uint_eq(tmr_heap_count(&heap), 4);
+	ck_assert_uint_eq(tmr_heap_next(&heap), 160);
+	ck_assert_uint_eq(tmr_heap_run(&heap, 160), 3);
+	ck_assert_int_eq(fired.id[0], 4);
+	ck_assert_int_eq(fired.id[1], 2);
+	ck_assert_int_eq(fired.id[2], 1);
+	ck_assert_uint_eq(tmr_heap_next(&heap), 200);
+	ck_assert_uint_eq(tmr_heap_run(&heap, 200), 1);
+	ck_assert_int_eq(fired.id[3], 3);
+	tmr_start(&heap, &b, 100, rec_cb, (void *)2);
+	tmr_heap_free(&heap);
+	ck_assert(!tmr_active(&b));
+	tmr_heap_init(&heap);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("tmr");
 	TCase *tc = tcase_create("heap");
+	TCase *tl = tcase_create("lanes");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_order);
@@ -249,7 +374,19 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_restart);
 	tcase_add_test(tc, test_callback_starts);
 	tcase_add_test(tc, test_random_100k);
+	tcase_add_test(tc, test_lanes_mixed);
+	tcase_add_test(tc, test_lane_ties);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
+
+	/* The same again, with lanes for the delays the tests use. */
+	tcase_add_checked_fixture(tl, setup_lanes, teardown);
+	tcase_add_test(tl, test_order);
+	tcase_add_test(tl, test_fifo);
+	tcase_add_test(tl, test_cancel_middle);
+	tcase_add_test(tl, test_restart);
+	tcase_add_test(tl, test_callback_starts);
+	tcase_set_timeout(tl, 60);
+	suite_add_tcase(s, tl);
 	return s;
 }
