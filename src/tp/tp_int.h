@@ -123,6 +123,8 @@ struct tp_lsn {
 	struct ssl_ctx_st *ssl_ctx;	/* TLS: server and client roles */
 	struct tp_tls_cfg *tls;		/* TLS: a copy, for tp_tls_reload */
 	struct tp_udp_out *out;		/* UDP: the send batch, or NULL */
+	unsigned udp_got;		/* UDP: datagrams of the read so far */
+	int udp_drained;		/* UDP: the last read was not full */
 };
 
 enum tp_conn_state {

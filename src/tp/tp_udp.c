@@ -15,7 +15,13 @@
  * is the set's, shared by its UDP listeners as rbuf is by the streams:
  * every datagram of a read is delivered before the loop reads again, and
  * the receive callback copies what it keeps.  A datagram that did not
- * fit its chunk is dropped; no UDP datagram is that large.
+ * fit its chunk is dropped; no UDP datagram is that large.  libuv reads
+ * again until the socket has nothing, a system call that finds nothing
+ * at every wakeup; a read that did not fill every chunk has emptied the
+ * socket, so the allocation callback then gives no buffer, which ends
+ * libuv's reading for this wakeup (with UV_ENOBUFS, ignored here).
+ * Datagrams that come in meanwhile wake the loop again: epoll reports a
+ * readable socket for as long as it is one.
  *
  * Writing: tp_udp_send copies the datagram into the listener's batch (the
  * caller reuses its buffer at once) and returns, and the batch leaves in
@@ -99,6 +105,12 @@ static void tp_udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 	struct tp_lsn *l = h->data;
 
 	(void)suggested;
+	if (l->udp_drained) {
+		l->udp_drained = 0;
+		b->base = NULL;
+		b->len = 0;
+		return;
+	}
 	b->base = l->tp->udp_rbuf;
 	b->len = TP_UDP_RCHUNKS * TP_UDP_CHUNK;
 }
@@ -109,6 +121,8 @@ static void tp_udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	struct tp_lsn *l = h->data;
 	struct tp_src s;
 
+	if (nread == UV_ENOBUFS)
+		return;		/* the socket is empty: see the top */
 	if (nread < 0) {
 		log_warn("udp %s: receive failed: %s", l->name,
 			 uv_strerror((int)nread));
@@ -116,8 +130,14 @@ static void tp_udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	}
 	/* Zero bytes and no address means the socket had nothing, or
 	   (UV_UDP_MMSG_FREE) that the read's chunks are free again. */
-	if (src == NULL)
+	if (src == NULL) {
+		if (flags & UV_UDP_MMSG_FREE) {
+			l->udp_drained = l->udp_got < TP_UDP_RCHUNKS;
+			l->udp_got = 0;
+		}
 		return;
+	}
+	l->udp_got++;
 	/* The rest of a read after the set was closed in the middle of
 	   it: a read one at a time would have stopped there. */
 	if (uv_is_closing((uv_handle_t *)h))

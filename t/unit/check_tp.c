@@ -821,6 +821,26 @@ START_TEST(test_udp_recv_batch)
 	for (int i = 1; i < 11; i++)
 		ck_assert_ptr_ne(rx_at[i], rx_at[i - 1]);
 	ck_assert_uint_eq(stats(0).msgs_in[TP_UDP], 11);
+
+	/* A read that did not fill the buffer ended that wakeup's reading;
+	 * the next wakeup reads again, and more than one read's worth is
+	 * read in full within one. */
+	for (int round = 0; round < 3; round++) {
+		int want = round == 1 ? 21 : 3;
+
+		rx_n = 0;
+		for (int i = 0; i < want; i++) {
+			n = snprintf(b, sizeof(b), "r%d %d.", round, i);
+			ck_assert_int_eq(sendto(fd, b, (size_t)n, 0,
+						(struct sockaddr *)&la,
+						sizeof(struct sockaddr_in)),
+					 n);
+		}
+		uv_run(&loop, UV_RUN_NOWAIT);
+		ck_assert_int_eq(rx_n, want);
+		snprintf(b, sizeof(b), "r%d %d.", round, want - 1);
+		ck_assert_str_eq(rx_msg[want - 1], b);
+	}
 }
 END_TEST
 
