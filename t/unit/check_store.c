@@ -462,6 +462,49 @@ static void writer_drain(struct store_writer *w, struct store_writer_stats *st)
 	ck_abort_msg("the writer's queue did not drain");
 }
 
+/* A batch that cannot begin (another process holds the write lock past
+ * the busy timeout) fails whole and is counted; once the lock is gone,
+ * the next batch is written: the prepared BEGIN, COMMIT and ROLLBACK
+ * recover from a failure. */
+START_TEST(test_writer_locked_batch)
+{
+	struct store_cdr cdr = {
+		.call = "c-locked", .started_ms = 1, .ended_ms = 2,
+		.status = 487, .hangup = "caller",
+	};
+	struct store_writer *w;
+	struct store_writer_stats st;
+	struct store *s;
+	char err[256];
+	sqlite3 *db;
+
+	ck_assert_msg(store_open(path, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_writer_start(path, &w, err, sizeof(err)) == 0,
+		      "%s", err);
+	db = raw_open();
+	raw_exec(db, "BEGIN IMMEDIATE");
+	ck_assert_int_eq(store_writer_cdr(w, &cdr), 0);
+	writer_drain(w, &st);
+	ck_assert_uint_eq(st.errors, 1);
+	ck_assert_uint_eq(st.written, 0);
+	raw_exec(db, "ROLLBACK");
+	cdr.call = "c-free";
+	ck_assert_int_eq(store_writer_cdr(w, &cdr), 0);
+	writer_drain(w, &st);
+	ck_assert_uint_eq(st.errors, 1);
+	ck_assert_uint_eq(st.written, 1);
+	store_writer_stop(w);
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM cdrs WHERE "
+				     "call = 'c-free'"),
+			 1);
+	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM cdrs WHERE "
+				     "call = 'c-locked'"),
+			 0);
+	sqlite3_close(db);
+	store_close(s);
+}
+END_TEST
+
 /* A dialog's first write and its delete in one batch write nothing; a
  * delete after its row was committed still deletes it. */
 START_TEST(test_writer_first_put_del)
@@ -595,6 +638,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_newer_refused);
 	tcase_add_test(tc, test_garbage_refused);
 	tcase_add_test(tc, test_locked_refused);
+	tcase_add_test(tc, test_writer_locked_batch);
 	tcase_add_test(tc, test_no_parent);
 	tcase_add_test(tc, test_migrate_from_v1);
 	tcase_add_test(tc, test_routing_load);
