@@ -159,15 +159,10 @@ static void fuzz_copy(char *dst, struct str v)
 	dst[n] = '\0';
 }
 
-static int fuzz_addr_eq(const struct sockaddr_storage *a,
+static int fuzz_addr_eq(const union tp_sockaddr *a,
 			const struct sockaddr_storage *b)
 {
-	const struct sockaddr_in *x = (const struct sockaddr_in *)a;
-	const struct sockaddr_in *y = (const struct sockaddr_in *)b;
-
-	return a->ss_family == AF_INET && b->ss_family == AF_INET &&
-	       x->sin_port == y->sin_port &&
-	       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	return tp_addr_eq(&a->sa, (const struct sockaddr *)b);
 }
 
 /* Notes the values sbc chose in what it sent, for the placeholders. */
@@ -482,8 +477,9 @@ static void fuzz_dgram(struct fuzz *f, const char *p, size_t len)
 	memset(&src, 0, sizeof(src));
 	src.proto = TP_UDP;
 	src.lsn = f->lsn[side];
-	src.peer = side == FUZZ_INTERNAL ? f->callee : f->caller;
-	src.local = f->lsn_addr[side];
+	tp_sockaddr_set(&src.peer,
+			side == FUZZ_INTERNAL ? &f->callee : &f->caller);
+	tp_sockaddr_set(&src.local, &f->lsn_addr[side]);
 	/* An exact-size copy, so that ASan sees any read past the end. */
 	copy = malloc(n ? n : 1);
 	if (!copy)

@@ -28,6 +28,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <uv.h>
@@ -97,20 +99,48 @@ struct tp_cfg {
 /* Defaults: 120 s idle, 5 s connect, 4096 connections, 256 KiB. */
 void tp_cfg_default(struct tp_cfg *c);
 
+/*
+ * An IPv4 or IPv6 socket address in the room it needs: 28 bytes, where a
+ * sockaddr_storage takes 128.  Transactions and calls keep two or three
+ * each, by the hundred thousand.  Pass &x.sa where a struct sockaddr *
+ * is wanted.
+ */
+union tp_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+/* Copies an IPv4 or IPv6 address (a struct sockaddr of either, or a
+ * sockaddr_storage holding one); any other family leaves *dst zeroed. */
+static inline void tp_sockaddr_set(union tp_sockaddr *dst, const void *src)
+{
+	const struct sockaddr *sa = src;
+
+	memset(dst, 0, sizeof(*dst));
+	if (sa->sa_family == AF_INET)
+		memcpy(&dst->in, sa, sizeof(dst->in));
+	else if (sa->sa_family == AF_INET6)
+		memcpy(&dst->in6, sa, sizeof(dst->in6));
+}
+
+/* Whether a and b are the same IPv4 or IPv6 address and port. */
+int tp_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
+
 /* Where a message came from.  Valid during the receive callback only. */
 struct tp_src {
 	enum tp_proto proto;
 	struct tp_lsn *lsn;		/* the listener, or the one the
 					   connection was made from */
 	struct tp_conn *conn;		/* NULL for UDP; tp_conn_ref to keep */
-	struct sockaddr_storage peer;	/* the packet's source address */
-	struct sockaddr_storage local;	/* the address it arrived on */
+	union tp_sockaddr peer;		/* the packet's source address */
+	union tp_sockaddr local;	/* the address it arrived on */
 };
 
 /* Where to send a message. */
 struct tp_dest {
 	enum tp_proto proto;
-	struct sockaddr_storage addr;
+	union tp_sockaddr addr;
 	const char *realm;	/* send from this realm's listener */
 	struct tp_lsn *lsn;	/* send from exactly this listener (a response
 				   leaves where its request came in, RFC 3581

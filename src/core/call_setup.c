@@ -605,7 +605,7 @@ static void b_resolved(int err, const struct dns_target *t, size_t n,
 
 			memset(d, 0, sizeof(*d));
 			d->proto = dns_to_tp[t[i].tp];
-			d->addr = t[i].addr;
+			tp_sockaddr_set(&d->addr, &t[i].addr);
 			k->setup->dtargets[k->n_targets++] = t[i];
 		}
 		if (err < 0 || n == 0)

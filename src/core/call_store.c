@@ -196,6 +196,7 @@ static int leg_restore(struct core *c, struct leg *l, int side,
 {
 	struct dlg in = { 0 };
 	struct tp_dest d = { 0 };
+	struct sockaddr_storage ss;
 	char ip[INET6_ADDRSTRLEN];
 	uint16_t port = 0;
 	int rc;
@@ -203,11 +204,12 @@ static int leg_restore(struct core *c, struct leg *l, int side,
 	/* The peer as tp_addr_fmt wrote it, with a port. */
 	if (tp_proto_parse(row->transport, strlen(row->transport), &d.proto) <
 		    0 ||
-	    tp_addr_parse(row->peer, 0, &d.addr) < 0 ||
-	    !tp_addr_ip((const struct sockaddr *)&d.addr, ip, sizeof(ip),
+	    tp_addr_parse(row->peer, 0, &ss) < 0 ||
+	    !tp_addr_ip((const struct sockaddr *)&ss, ip, sizeof(ip),
 			&port) ||
 	    port == 0)
 		return -EINVAL;
+	tp_sockaddr_set(&d.addr, &ss);
 	d.realm = row->realm;
 	rc = call__leg_bind(c, l, &d);
 	if (rc < 0)

@@ -197,18 +197,16 @@ uint64_t core__dialog_hash(struct str call_id, struct str tag)
  * port aside: a peer sends from ports of its own).  Host names are not
  * resolved here. */
 static int core_trunk_is(const struct store_trunk *t,
-			 const struct sockaddr_storage *peer)
+			 const union tp_sockaddr *peer)
 {
 	struct tp_dest d;
 
 	if (core__uri_dest(str_cstr(t->uri), TP_UDP, &d) < 0 ||
-	    d.addr.ss_family != peer->ss_family)
+	    d.addr.sa.sa_family != peer->sa.sa_family)
 		return 0;
-	if (peer->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&d.addr)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)peer)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)&d.addr)->sin6_addr,
-		      &((const struct sockaddr_in6 *)peer)->sin6_addr,
+	if (peer->sa.sa_family == AF_INET)
+		return d.addr.in.sin_addr.s_addr == peer->in.sin_addr.s_addr;
+	return memcmp(&d.addr.in6.sin6_addr, &peer->in6.sin6_addr,
 		      sizeof(struct in6_addr)) == 0;
 }
 

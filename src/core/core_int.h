@@ -34,7 +34,7 @@ struct leg {
 	struct tp_lsn *lsn;		/* sbc's listener on this side */
 	enum tp_proto proto;		/* transport of requests we send */
 	struct tp_conn *conn;		/* the peer's connection, if any */
-	struct sockaddr_storage peer;	/* where the peer was last seen */
+	union tp_sockaddr peer;		/* where the peer was last seen */
 	char sent_by[72];		/* "ip:port" of lsn, for Via */
 	char contact[128];		/* sbc's Contact URI on this side */
 	struct hash_node node;		/* core->dialogs, by Call-ID + tag */

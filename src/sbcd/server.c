@@ -141,7 +141,7 @@ static void server_reply_dest(const struct tp_src *src,
 	d->conn = src->conn;
 	if (src->proto != TP_UDP || v->has_rport)
 		return;
-	if (d->addr.ss_family == AF_INET6)
+	if (d->addr.sa.sa_family == AF_INET6)
 		((struct sockaddr_in6 *)&d->addr)->sin6_port =
 			htons(v->port ? v->port : 5060);
 	else

@@ -257,13 +257,13 @@ struct tp_lsn *tp_lsn_for(struct tp *tp, const struct tp_dest *d)
 	 */
 	if (d->lsn && d->lsn->tp == tp) {
 		if (d->lsn->proto == d->proto &&
-		    d->lsn->addr.ss_family == d->addr.ss_family)
+		    d->lsn->addr.ss_family == d->addr.sa.sa_family)
 			return d->lsn;
 		realm = d->lsn->realm;
 	}
 	if (!realm)
 		return NULL;
-	return tp_lsn_find(tp, realm, d->proto, d->addr.ss_family);
+	return tp_lsn_find(tp, realm, d->proto, d->addr.sa.sa_family);
 }
 
 int tp_send(struct tp *tp, const struct tp_dest *d, const void *p,

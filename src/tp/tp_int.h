@@ -185,7 +185,6 @@ struct tp_conn *tp_conn_find(struct tp *tp, const char *realm,
 void tp_deliver(struct tp *tp, const struct tp_src *src, const char *p,
 		size_t len);
 socklen_t tp_addr_len(const struct sockaddr *sa);
-int tp_addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 
 /* tp_udp.c: closes the flush handle; tp_close calls it after the
    listeners, whose batches their lsn_close has flushed. */

@@ -342,8 +342,8 @@ void tp_stream_frame(struct tp_conn *c, const char *p, size_t len)
 			src.proto = c->proto;
 			src.lsn = c->lsn;
 			src.conn = c;
-			src.peer = c->peer;
-			src.local = c->local;
+			tp_sockaddr_set(&src.peer, &c->peer);
+			tp_sockaddr_set(&src.local, &c->local);
 			tp_deliver(tp, &src, buf + off, used);
 		} else if (rc == SIP_FRAME_PING) {
 			/* RFC 5626 3.5.1: a CRLFCRLF ping gets a CRLF pong. */
@@ -507,7 +507,7 @@ int tp_stream_send(struct tp_lsn *l, const struct tp_dest *d, const void *p,
 		return -EINVAL;
 	if (len > tp->cfg.max_conn_buf)
 		return -ENOBUFS;
-	if (d->addr.ss_family != l->addr.ss_family)
+	if (d->addr.sa.sa_family != l->addr.ss_family)
 		return -EAFNOSUPPORT;
 	c = tp_conn_find(tp, l->realm, l->proto,
 			 (const struct sockaddr *)&d->addr, name,

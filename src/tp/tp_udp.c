@@ -157,7 +157,7 @@ static void tp_udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	memcpy(&s.peer, src, tp_addr_len(src));
 	/* The bound address: a wildcard listener would need IP_PKTINFO to
 	   tell which of the host's addresses the datagram came to. */
-	s.local = l->addr;
+	tp_sockaddr_set(&s.local, &l->addr);
 	tp_deliver(l->tp, &s, b->base, (size_t)nread);
 }
 
@@ -341,7 +341,7 @@ static void tp_udp_report(struct tp *tp)
 	for (unsigned i = 0; i < n && !tp->closing; i++) {
 		memset(&d, 0, sizeof(d));
 		d.proto = TP_UDP;
-		d.addr = to[i];
+		tp_sockaddr_set(&d.addr, &to[i]);
 		tp->ecb(tp, &d, err[i], tp->arg);
 	}
 }

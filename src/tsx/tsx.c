@@ -754,27 +754,6 @@ void tsx_layer_recv(struct tsx_layer *l, const struct sip_msg *m,
 	}
 }
 
-static int addr_eq(const struct sockaddr_storage *a,
-		   const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port &&
-		       x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a,
-					  *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-	}
-	return 0;
-}
-
 void tsx_layer_tp_error(struct tsx_layer *l, const struct tp_dest *d,
 			int err)
 {
@@ -783,7 +762,7 @@ void tsx_layer_tp_error(struct tsx_layer *l, const struct tp_dest *d,
 
 	for (t = l->all; t; t = t->next)
 		if (t->client && t->dest.proto == d->proto &&
-		    addr_eq(&t->dest.addr, &d->addr))
+		    tp_addr_eq(&t->dest.addr.sa, &d->addr.sa))
 			n++;
 	if (!n)
 		return;
@@ -796,7 +775,7 @@ void tsx_layer_tp_error(struct tsx_layer *l, const struct tp_dest *d,
 	}
 	for (t = l->all; t && i < n; t = t->next)
 		if (t->client && t->dest.proto == d->proto &&
-		    addr_eq(&t->dest.addr, &d->addr)) {
+		    tp_addr_eq(&t->dest.addr.sa, &d->addr.sa)) {
 			tsx_ref(t);
 			v[i++] = t;
 		}

@@ -29,12 +29,12 @@ static uint16_t srv_default_port(enum tp_proto p)
 	return p == TP_TLS ? 5061 : 5060;
 }
 
-static void srv_set_port(struct sockaddr_storage *ss, uint16_t port)
+static void srv_set_port(union tp_sockaddr *a, uint16_t port)
 {
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	else if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	if (a->sa.sa_family == AF_INET6)
+		a->in6.sin6_port = htons(port);
+	else if (a->sa.sa_family == AF_INET)
+		a->in.sin_port = htons(port);
 }
 
 /*

@@ -141,6 +141,15 @@ struct sockaddr_storage ip_addr(const char *ip, int port)
 	return ss;
 }
 
+union tp_sockaddr ip_sa(const char *ip, int port)
+{
+	struct sockaddr_storage ss = ip_addr(ip, port);
+	union tp_sockaddr a;
+
+	tp_sockaddr_set(&a, &ss);
+	return a;
+}
+
 int has_ipv6(void)
 {
 	struct sockaddr_storage ss = ip_addr("::1", 0);
@@ -187,23 +196,27 @@ struct tp_lsn *lsn(int i, const char *name, const char *realm,
 struct tp_dest dest_to(enum tp_proto proto, const struct tp_lsn *to,
 			      const char *realm)
 {
+	struct sockaddr_storage ss;
 	struct tp_dest d;
 
 	memset(&d, 0, sizeof(d));
 	d.proto = proto;
-	tp_lsn_addr(to, &d.addr);
+	tp_lsn_addr(to, &ss);
+	tp_sockaddr_set(&d.addr, &ss);
 	d.realm = realm;
 	return d;
 }
 
-int port_of(const struct sockaddr_storage *ss)
+int port_of(const void *addr)
 {
-	return ss->ss_family == AF_INET6
-		       ? ntohs(((const struct sockaddr_in6 *)ss)->sin6_port)
-		       : ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	const struct sockaddr *sa = addr;
+
+	return sa->sa_family == AF_INET6
+		       ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+		       : ntohs(((const struct sockaddr_in *)sa)->sin_port);
 }
 
-int same_ip(const struct sockaddr_storage *ss, const char *ip)
+int same_ip(const void *ss, const char *ip)
 {
 	struct sockaddr_storage x = ip_addr(ip, port_of(ss));
 	char a[64], b[64];
@@ -403,7 +416,7 @@ START_TEST(test_udp_sizes)
 	d.proto = TP_TCP;
 	ck_assert_int_eq(tp_send(s->tp, &d, msg1, sizeof(msg1) - 1), -ENOENT);
 	d.proto = TP_UDP;
-	d.addr = ip_addr("::1", 5060);
+	d.addr = ip_sa("::1", 5060);
 	ck_assert_int_eq(tp_send(s->tp, &d, msg1, sizeof(msg1) - 1), -ENOENT);
 	ck_assert_uint_eq(stats(0).send_errors, 4);
 	(void)a;
@@ -427,7 +440,7 @@ START_TEST(test_udp_ipv6)
 	RUN_UNTIL(s->n == 1, 2000);
 	ck_assert_int_eq(s->n, 1);
 	ck_assert_ptr_eq(s->src[0].lsn, b);
-	ck_assert_int_eq(s->src[0].peer.ss_family, AF_INET6);
+	ck_assert_int_eq(s->src[0].peer.sa.sa_family, AF_INET6);
 	tp_lsn_addr(a, &aa);
 	ck_assert_int_eq(port_of(&s->src[0].peer), port_of(&aa));
 }
@@ -449,7 +462,7 @@ START_TEST(test_lsn_for)
 	ck_assert_int_eq(tp_lsn_proto(t4), TP_TCP);
 
 	memset(&d, 0, sizeof(d));
-	d.addr = ip_addr("127.0.0.9", 5060);
+	d.addr = ip_sa("127.0.0.9", 5060);
 	d.realm = "ext";
 	d.proto = TP_UDP;
 	ck_assert_ptr_eq(tp_lsn_for(tp, &d), u4);
@@ -474,7 +487,7 @@ START_TEST(test_lsn_for)
 	d.lsn = NULL;
 	d.realm = "ext";
 	d.proto = TP_UDP;
-	d.addr = ip_addr("::1", 5060);
+	d.addr = ip_sa("::1", 5060);
 	ck_assert_ptr_eq(tp_lsn_for(tp, &d), u6);
 }
 END_TEST
@@ -570,7 +583,7 @@ static struct tp_dest udp_dest(const struct sockaddr_storage *ss,
 
 	memset(&d, 0, sizeof(d));
 	d.proto = TP_UDP;
-	d.addr = *ss;
+	tp_sockaddr_set(&d.addr, ss);
 	d.realm = realm;
 	return d;
 }
@@ -1192,7 +1205,7 @@ START_TEST(test_tcp_nobufs_stuck)
 	lsn(0, "c", "a", TP_TCP, "127.0.0.1");
 	memset(&d, 0, sizeof(d));
 	d.proto = TP_TCP;
-	d.addr = ss;
+	tp_sockaddr_set(&d.addr, &ss);
 	d.realm = "a";
 	memset(big, 'x', sizeof(big));
 	ck_assert_int_eq(tp_send(sides[0].tp, &d, big, sizeof(big)), 0);
@@ -1229,7 +1242,7 @@ START_TEST(test_tcp_refused)
 	lsn(0, "c", "a", TP_TCP, "127.0.0.1");
 	memset(&d, 0, sizeof(d));
 	d.proto = TP_TCP;
-	d.addr = ss;
+	tp_sockaddr_set(&d.addr, &ss);
 	d.realm = "a";
 	ck_assert_int_eq(tp_send(c->tp, &d, msg1, sizeof(msg1) - 1), 0);
 	ck_assert_int_eq(tp_send(c->tp, &d, msg2, sizeof(msg2) - 1), 0);
@@ -1261,8 +1274,8 @@ START_TEST(test_tcp_ipv6)
 	ck_assert_int_eq(tp_send(sides[0].tp, &d, msg1, sizeof(msg1) - 1), 0);
 	RUN_UNTIL(s->n == 1, 2000);
 	ck_assert_int_eq(s->n, 1);
-	ck_assert_int_eq(s->src[0].peer.ss_family, AF_INET6);
-	ck_assert_int_eq(s->src[0].local.ss_family, AF_INET6);
+	ck_assert_int_eq(s->src[0].peer.sa.sa_family, AF_INET6);
+	ck_assert_int_eq(s->src[0].local.sa.sa_family, AF_INET6);
 }
 END_TEST
 
@@ -1279,7 +1292,7 @@ START_TEST(test_tcp_close_busy)
 	RUN_UNTIL(s->n == 1, 2000);
 	/* One connection open and one opening when the sets close;
 	   teardown checks that everything is released, nothing reported. */
-	d.addr = ip_addr("127.0.0.3", 9);
+	d.addr = ip_sa("127.0.0.3", 9);
 	ck_assert_int_eq(tp_send(sides[0].tp, &d, msg1, sizeof(msg1) - 1), 0);
 	tp_close(sides[0].tp);
 	sides[0].tp = NULL;

@@ -70,6 +70,7 @@ void guard_stop(void);
 void setup(void);
 void teardown(void);
 struct sockaddr_storage ip_addr(const char *ip, int port);
+union tp_sockaddr ip_sa(const char *ip, int port);
 int has_ipv6(void);
 struct tp *side_new(int i, const struct tp_cfg *cfg);
 struct tp_lsn *lsn_tls(int i, const char *name, const char *realm,
@@ -79,8 +80,9 @@ struct tp_lsn *lsn(int i, const char *name, const char *realm,
 		   enum tp_proto proto, const char *ip);
 struct tp_dest dest_to(enum tp_proto proto, const struct tp_lsn *to,
 		       const char *realm);
-int port_of(const struct sockaddr_storage *ss);
-int same_ip(const struct sockaddr_storage *ss, const char *ip);
+/* The port and the address of a struct sockaddr of either family. */
+int port_of(const void *addr);
+int same_ip(const void *addr, const char *ip);
 struct tp_stats stats(int i);
 int raw_connect(const struct tp_lsn *l);
 void raw_write(int fd, const char *p, size_t n);

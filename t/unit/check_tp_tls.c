@@ -274,7 +274,7 @@ START_TEST(test_tls_handshake_timeout)
 	lsn_tls(0, "c", "a", TP_TLS, "127.0.0.1", &ct);
 	memset(&d, 0, sizeof(d));
 	d.proto = TP_TLS;
-	d.addr = ss;
+	tp_sockaddr_set(&d.addr, &ss);
 	d.realm = "a";
 	uv_update_time(&loop);
 	t0 = uv_now(&loop);

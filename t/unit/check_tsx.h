@@ -110,8 +110,8 @@ size_t count_sent(const char *what);
 void times_are(const char *what, const uint64_t *want, size_t n);
 struct tsx_stats stats(void);
 
-void addr_set(struct sockaddr_storage *ss, const char *ip, uint16_t port);
-int addr_is(const struct sockaddr_storage *ss, const char *ip,
+void addr_set(union tp_sockaddr *ss, const char *ip, uint16_t port);
+int addr_is(const union tp_sockaddr *ss, const char *ip,
 	    uint16_t port);
 struct tp_src src_of(enum tp_proto p, const char *ip, uint16_t port);
 struct tp_dest dest_of(enum tp_proto p, const char *ip, uint16_t port);

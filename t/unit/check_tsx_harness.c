@@ -246,7 +246,7 @@ void teardown(void)
 
 char fake_lsn;
 
-void addr_set(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+void addr_set(union tp_sockaddr *ss, const char *ip, uint16_t port)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (strchr(ip, ':')) {
@@ -287,29 +287,13 @@ struct tp_dest dest_of(enum tp_proto p, const char *ip, uint16_t port)
 	return d;
 }
 
-static uint16_t addr_port(const struct sockaddr_storage *ss)
+int addr_is(const union tp_sockaddr *ss, const char *ip, uint16_t port)
 {
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-}
-
-int addr_is(const struct sockaddr_storage *ss, const char *ip,
-	    uint16_t port)
-{
-	struct sockaddr_storage want;
+	union tp_sockaddr want;
 
 	addr_set(&want, ip, port);
-	if (ss->ss_family != want.ss_family || addr_port(ss) != port)
-		return 0;
-	if (ss->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr,
-			      &((struct sockaddr_in6 *)&want)->sin6_addr,
-			      16) == 0;
-	return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
-	       ((struct sockaddr_in *)&want)->sin_addr.s_addr;
+	return tp_addr_eq(&ss->sa, &want.sa);
 }
-
 
 char *rq_text(const struct rq *r)
 {

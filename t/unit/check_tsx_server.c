@@ -789,7 +789,7 @@ START_TEST(test_server_tcp_connection)
 
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
 	ck_assert_int_eq(tp_new(&loop, NULL, tcp_recv, NULL, NULL, &tp), 0);
-	addr_set(&lc.addr, "127.0.0.1", 0);
+	addr_set((union tp_sockaddr *)&lc.addr, "127.0.0.1", 0);
 	ck_assert_int_eq(tp_listen(tp, &lc, &lsn, err, sizeof(err)), 0);
 	ck_assert_int_eq(tp_lsn_addr(lsn, &ss), 0);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
