@@ -123,7 +123,7 @@ static void lane_remove(struct tmr_heap *h, struct tmr *t)
 	l->n--;
 }
 
-static void stop(struct tmr_heap *h, struct tmr *t)
+void tmr_cancel(struct tmr_heap *h, struct tmr *t)
 {
 	if (in_lane(t))
 		lane_remove(h, t);
@@ -134,16 +134,16 @@ static void stop(struct tmr_heap *h, struct tmr *t)
 int tmr_start(struct tmr_heap *h, struct tmr *t, uint64_t delay, tmr_cb *cb,
 	      void *arg)
 {
-	stop(h, t);
+	tmr_cancel(h, t);
+	t->at = h->now + delay;
+	t->seq = h->seq++;
+	t->cb = cb;
+	t->arg = arg;
 	for (unsigned i = 0; i < h->n_lanes; i++) {
 		struct tmr_lane *l = &h->lane[i];
 
 		if (l->delay != delay)
 			continue;
-		t->at = h->now + delay;
-		t->seq = h->seq++;
-		t->cb = cb;
-		t->arg = arg;
 		t->idx = TMR_IN_LANE(i);
 		t->next = NULL;
 		t->prev = l->tail;
@@ -164,18 +164,9 @@ int tmr_start(struct tmr_heap *h, struct tmr *t, uint64_t delay, tmr_cb *cb,
 		h->v = v;
 		h->cap = cap;
 	}
-	t->at = h->now + delay;
-	t->seq = h->seq++;
-	t->cb = cb;
-	t->arg = arg;
 	place(h, h->n++, t);
 	sift_up(h, t->idx);
 	return 0;
-}
-
-void tmr_cancel(struct tmr_heap *h, struct tmr *t)
-{
-	stop(h, t);
 }
 
 /* The timer that fires next, or NULL. */
@@ -200,7 +191,7 @@ size_t tmr_heap_run(struct tmr_heap *h, uint64_t now)
 	if (now > h->now)
 		h->now = now;
 	while ((t = earliest(h)) && t->at <= h->now) {
-		stop(h, t);
+		tmr_cancel(h, t);
 		fired++;
 		t->cb(t, t->arg);
 	}
