@@ -311,7 +311,7 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	unsigned cap;
 	struct tsx_req *r;
 	struct tsx *t;
-	char *extra;
+	char *copy, *extra;
 	int rc;
 
 	if (!tsx_heads_init) {
@@ -331,10 +331,10 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 			slab_free(&tsx_heads, t);
 			return -ENOMEM;
 		}
-		t->req_buf = (char *)r + TSX_REQ_SIZE(cap);
-		t->req_buf[len] = '\0';
-		memcpy(t->req_buf, buf, len);
-		rc = sip_msg_parse_room(TSX_REQ_MSG(r), t->req_buf, len,
+		copy = (char *)r + TSX_REQ_SIZE(cap);
+		copy[len] = '\0';
+		memcpy(copy, buf, len);
+		rc = sip_msg_parse_room(TSX_REQ_MSG(r), copy, len,
 					SIP_MSG_DATAGRAM, cap, &err);
 		if (rc == 0 && TSX_REQ_MSG(r)->is_request)
 			break;
@@ -349,7 +349,7 @@ int tsx__alloc(struct tsx_layer *l, const char *buf, size_t len, int n_hdr,
 	memset(t, 0, sizeof(*t));
 	t->rb = r;
 	t->req = TSX_REQ_MSG(r);
-	t->req_buf = (char *)r + TSX_REQ_SIZE(cap);
+	t->req_buf = copy;
 	t->req_len = len;
 	tsx_key_set(&t->key, t->req);
 	extra = t->req_buf + len + 1;
