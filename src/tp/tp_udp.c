@@ -154,7 +154,7 @@ static void tp_udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	memset(&s, 0, sizeof(s));
 	s.proto = TP_UDP;
 	s.lsn = l;
-	memcpy(&s.peer, src, tp_addr_len(src));
+	tp_sockaddr_set(&s.peer, src);
 	/* The bound address: a wildcard listener would need IP_PKTINFO to
 	   tell which of the host's addresses the datagram came to. */
 	tp_sockaddr_set(&s.local, &l->addr);
