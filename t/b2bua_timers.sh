@@ -2,8 +2,9 @@
 # The call timers of the session core, with SIPp on both sides: with
 # [sip] timer_c = 1, a callee that only rings is cancelled by sbcd and
 # the caller gets 408 (RFC 3261 16.6 step 11); with max_call_duration =
-# 1, an answered call is ended by sbcd with a BYE to each side.  Speaks
-# TAP.
+# 1, an answered call is ended by sbcd with a BYE to each side.  Then
+# sbcd is stopped twice: while a call rings, and while an answered call
+# waits for its ACK.  Speaks TAP.
 . "${top_srcdir:-$(dirname "$0")/..}/t/lib.sh"
 
 [ -n "$SIPP" ] || skip_all "sipp not installed"
@@ -96,16 +97,9 @@ if start_sbcd "$tmp/sbc2.conf"; then
 		-timeout_error 127.0.0.1:"$port" </dev/null \
 		>"$tmp/shutdown_uac.out" 2>&1 &
 	_caller=$!
-	# Until the call is up on both legs and rings (bounded: 5 s).
-	_i=0
-	while [ "$_i" -lt 50 ]; do
-		_a=$("$SBCCTL" -s "$tmp/sbc.sock" --json stats 2>/dev/null |
-			python3 -c 'import json, sys
-print(json.load(sys.stdin)["calls"]["active"])' 2>/dev/null)
-		[ "$_a" = 1 ] && break
-		lib_nap
-		_i=$((_i + 1))
-	done
+	# Until the call is up on both legs and rings.
+	wait_json "$tmp/sbc.sock" stats 1 calls active ||
+		diag "the call did not show as active"
 	sleep 0.5
 	stop_sbcd
 	check "sbcd stops with a call ringing (exit status $sbcd_status)" \
@@ -134,6 +128,48 @@ PY
 else
 	not_ok "sbcd starts again"
 fi
+
+# Stopped while a 2xx waits for its ACK: the call's ACK timer and the
+# leg A transaction's Timer L (RFC 6026) run side by side in the timer
+# heap's 64*T1 lane, and sbcd must free the one without tripping over
+# the other.  The answered call stays in the store for a restart.
+cp "$sbcd_log" "$tmp/sbcd-second.log"
+if start_sbcd "$tmp/sbc2.conf"; then
+	timeout 30 "$SIPP" -sf "$b2b/long_uas.xml" -i 127.0.0.3 \
+		-p "$callee_port" -m 1 -nostdin -timeout 20 \
+		</dev/null >"$tmp/noack_uas.out" 2>&1 &
+	_callee=$!
+	wait_bound 127.0.0.3 "$callee_port" || diag "the callee is not bound"
+	timeout 30 "$SIPP" -sf "$b2b/noack_uac.xml" -i 127.0.0.1 \
+		-p "$(free_port 127.0.0.1)" -m 1 -s 1001 -nostdin -timeout 20 \
+		-timeout_error 127.0.0.1:"$port" </dev/null \
+		>"$tmp/noack_uac.out" 2>&1 &
+	_caller=$!
+	# Until the call is answered; its ACK wait is 64*T1 = 3.2 s.
+	wait_json "$tmp/sbc.sock" stats 1 calls answered
+	_a=$(sbcd_json "$tmp/sbc.sock" stats calls answered)
+	check "the unacknowledged call is answered (answered: '$_a')" \
+		test "$_a" = 1
+	stop_sbcd
+	check "sbcd stops while a 2xx waits for its ACK (exit status $sbcd_status)" \
+		test "$sbcd_status" = 0
+	wait "$_caller"
+	_rc=$?
+	check "the caller got its 200 (sipp $_rc)" test "$_rc" = 0
+	kill "$_callee" 2>/dev/null
+	wait "$_callee" 2>/dev/null
+	v=$(python3 - "$tmp/sbc.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=5)
+print(c.execute("SELECT count(*) FROM dialogs").fetchone()[0])
+PY
+)
+	check "the answered call is kept in the store (dialogs: $v)" \
+		test "$v" = 1
+else
+	not_ok "sbcd starts a third time"
+fi
+cat "$tmp/sbcd-second.log" >>"$sbcd_log"
 cat "$tmp/sbcd-first.log" >>"$sbcd_log"
 if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$sbcd_log"; then
 	not_ok "no sanitizer report in the log"

@@ -11,7 +11,8 @@
 #              bail_out MSG, finish
 #   ports      free_port [ADDR...]
 #   sbcd       start_sbcd CONFIG [ARGS...], stop_sbcd, sbcd_log_has RE,
-#              wait_for_log RE [SECONDS]
+#              wait_for_log RE [SECONDS], sbcd_json SOCK WHAT KEY...,
+#              wait_json SOCK WHAT MIN KEY...
 #   SIP        sip_udp ADDR PORT [SECONDS] (a message on stdin)
 #   routing    add_route DB NAME FROM_REALM URI REALM [ROUTE ARGS...]
 #   SIPp       wait_bound ADDR PORT (a UDP socket is bound there)
@@ -232,6 +233,36 @@ wait_for_log() {
 
 sbcd_log_has() {
 	grep -Eq -- "$1" "$sbcd_log"
+}
+
+# sbcd_json SOCK WHAT KEY...: one member of `sbcctl --json WHAT` (status
+# or stats) asked on the status socket SOCK, by its path of keys;
+# nothing when sbcd does not answer.
+sbcd_json() {
+	_sock=$1 _what=$2
+	shift 2
+	"$SBCCTL" -s "$_sock" --json "$_what" 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1:]:
+    v = v[k]
+print(v)' "$@" 2>/dev/null
+}
+
+# wait_json SOCK WHAT MIN KEY...: waits (at most 10 s) until that member
+# is at least MIN; fails at the deadline.  A question sbcd leaves
+# unanswered counts as not yet.
+wait_json() {
+	_sock=$1 _what=$2 _min=$3
+	shift 3
+	_i=0
+	while [ "$_i" -lt 100 ]; do
+		_v=$(sbcd_json "$_sock" "$_what" "$@")
+		[ "${_v:-0}" -ge "$_min" ] && return 0
+		lib_nap
+		_i=$((_i + 1))
+	done
+	return 1
 }
 
 # start_sbcd CONFIG [ARGS...]: runs sbcd in the foreground of a background

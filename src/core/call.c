@@ -98,12 +98,15 @@ void call__leg_table_remove(struct core *c, struct leg *l)
 	}
 }
 
-void call__unref(struct call *k)
+/* Everything a call holds, and the call itself.  Its timers are
+ * cancelled here on every path: a timer left in one of the timer
+ * heap's lanes would be written through by its neighbours later. */
+static void call_free(struct call *k)
 {
 	struct core *c = k->core;
 
-	if (--k->refs)
-		return;
+	if (k->dnsq)
+		dns_sip_cancel(k->dnsq);
 	for (int i = 0; i < 2; i++) {
 		struct leg *l = &k->leg[i];
 
@@ -117,10 +120,12 @@ void call__unref(struct call *k)
 	tmr_cancel(c->tmr, &k->ack_timer);
 	if (k->a_invite)
 		tsx_unref(k->a_invite);
+	if (k->b_invite)
+		tsx_unref(k->b_invite);
+	call__media_free(k);
 	store_routing_unref(k->routing);
 	free(k->restored_text);
 	call__setup_free(k->setup);
-	buf_free(&k->media.b_sdp);
 	if (k->prev)
 		k->prev->next = k->next;
 	else
@@ -128,6 +133,12 @@ void call__unref(struct call *k)
 	if (k->next)
 		k->next->prev = k->prev;
 	slab_free(&call_slab, k);
+}
+
+void call__unref(struct call *k)
+{
+	if (--k->refs == 0)
+		call_free(k);
 }
 
 struct leg *call__find_leg(struct core *c, struct str call_id, struct str tag)
@@ -491,28 +502,10 @@ void call__free_all(struct core *c)
 		tsx_unref(r->st);
 		free(r);
 	}
-	while (c->calls) {
-		struct call *k = c->calls;
-
-		c->calls = k->next;
-		if (k->dnsq)
-			dns_sip_cancel(k->dnsq);
-		for (int i = 0; i < 2; i++) {
-			dlg_free(k->leg[i].dlg);
-			if (k->leg[i].conn)
-				tp_conn_unref(k->leg[i].conn);
-			buf_free(&k->leg[i].ack);
-		}
-		if (k->a_invite)
-			tsx_unref(k->a_invite);
-		if (k->b_invite)
-			tsx_unref(k->b_invite);
-		call__media_free(k);
-		store_routing_unref(k->routing);
-		free(k->restored_text);
-		call__setup_free(k->setup);
-		slab_free(&call_slab, k);
-	}
+	/* Calls that are up, and calls that linger for their
+	 * transactions: their dialogs are not ended, only freed. */
+	while (c->calls)
+		call_free(c->calls);
 	slab_trim(&call_slab);
 	slab_trim(&setup_slab);
 }
