@@ -90,9 +90,7 @@ start_sbcd "$tmp/sbc.conf" || bail_out "sbcd did not start"
 
 # stat KEY: a member of the "refused" object of stats.
 stat() {
-	"$SBCCTL" -s "$sock" --json stats 2>/dev/null | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["refused"][sys.argv[1]])' "$1"
+	sbcd_json "$sock" stats refused "$1"
 }
 
 rss() {
@@ -208,24 +206,19 @@ check "rate: at most max_sources sources are tracked" \
 	[ "$(stat sources)" -le 1000 ]
 
 # Trunk max_calls: a long call holds pbx's one slot, the next gets 503
-# with Retry-After (RFC 3261 21.5.4, 20.33).
+# with Retry-After (RFC 3261 21.5.4, 20.33).  The call lasts 8 s, so
+# that on a loaded machine the probe still comes while it is up.
 mkdir -p "$tmp/long"
 timeout 30 "$SIPP" -sf "$b2b/long_uas.xml" -i 127.0.0.3 -p "$callee_port" \
 	-m 1 -nostdin -timeout 20 </dev/null >"$tmp/long/callee.out" 2>&1 &
 long_callee=$!
 wait_bound 127.0.0.3 "$callee_port"
 timeout 30 "$SIPP" -sf "$b2b/long_uac.xml" -i 127.0.0.1 \
-	-p "$(free_port 127.0.0.1)" -m 1 -d 3000 -s 1001 -nostdin -timeout 20 \
+	-p "$(free_port 127.0.0.1)" -m 1 -d 8000 -s 1001 -nostdin -timeout 20 \
 	-timeout_error "127.0.0.1:$port" </dev/null >"$tmp/long/caller.out" 2>&1 &
 long_caller=$!
-_i=0
-while [ "$_i" -lt 100 ] &&
-	[ "$("$SBCCTL" -s "$sock" --json status | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["calls_active"])')" -lt 1 ]; do
-	lib_nap
-	_i=$((_i + 1))
-done
+wait_json "$sock" status 1 calls_active ||
+	diag "the long call did not show in calls_active"
 out=$($probe req 127.0.0.1 127.0.0.1 "$port" INVITE show=1)
 if [ "$(echo "$out" | head -n 1)" = 503 ] &&
 	echo "$out" | grep -q '^Retry-After: 7$'; then
