@@ -23,7 +23,9 @@
 # other that sbcd ACKs and ends with a BYE (RFC 3261 13.2.2.4); (m) a
 # 302 from the callee, which the caller gets as 480; (n) REFER and the
 # NOTIFY it brings (RFC 3515); (o) re-INVITE glare: sbcd answers 491 to
-# the callee's re-INVITE while its own is pending (14.2).  Speaks TAP.
+# the callee's re-INVITE while its own is pending (14.2); (p) the
+# caller sends its ACK twice, and the callee gets it once (13.2.2.4).
+# Speaks TAP.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib.sh"
 
 SIPP=${SIPP:-$(command -v sipp 2>/dev/null)}
@@ -173,6 +175,7 @@ cancel cancel_uac cancel_uas 1 (c)_CANCEL_after_180
 busy busy_uac busy_uas 1 (d)_busy
 basic basic_uac basic_uas 3 (a)_basic_call,_caller_hangs_up
 calleebye calleebye_uac calleebye_uas 1 (b)_basic_call,_callee_hangs_up
+dupack dupack_uac basic_uas 1 (p)_the_caller's_ACK_sent_twice
 early early_uac early_uas 1 (e)_183_with_SDP,_then_200
 reinvite reinvite_uac reinvite_uas 1 (f)_re-INVITE_both_ways
 updinfo updinfo_uac updinfo_uas 1 (g)_UPDATE_and_INFO_both_ways

@@ -127,6 +127,7 @@ struct core_stats {
 	unsigned long no_route;
 	unsigned long relayed;		/* in-dialog requests relayed */
 	unsigned long local;		/* requests sbc answered itself */
+	unsigned long acks_absorbed;	/* ACKs sent again, not relayed */
 	unsigned long failovers;	/* INVITEs moved to the next target */
 	/* Why calls failed or ended (each call counts once at most). */
 	unsigned long fail_rejected;	/* the callee answered 4xx-6xx */

@@ -260,6 +260,15 @@ void call__ack(struct core *c, struct leg *leg, const struct sip_msg *m)
 	(void)c;
 	if (k->state != CALL_UP || !k->leg[other].dlg)
 		return;
+	/* A UAC core sends its ACK again for each retransmitted 2xx (RFC
+	 * 3261 13.2.2.4).  The other leg had its ACK from the first one,
+	 * and sends it again itself when its own 2xx comes again. */
+	if (leg->ack_taken && m->cseq.num == leg->ack_cseq) {
+		k->core->stats.acks_absorbed++;
+		return;
+	}
+	leg->ack_taken = 1;
+	leg->ack_cseq = m->cseq.num;
 	if (leg->side == LEG_A)
 		tmr_cancel(k->core->tmr, &k->ack_timer);
 	if (call__media_defer(k, leg->side, m, NULL, NULL, ack_done) > 0)

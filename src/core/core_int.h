@@ -40,7 +40,9 @@ struct leg {
 	struct hash_node node;		/* core->dialogs, by Call-ID + tag */
 	unsigned in_table : 1;
 	unsigned invite_pending : 1;	/* an INVITE we sent, unanswered */
+	unsigned ack_taken : 1;		/* ack_cseq holds an ACK's CSeq */
 	uint32_t invite_cseq;		/* of the last INVITE sent here */
+	uint32_t ack_cseq;		/* of the last ACK the peer sent */
 	struct buf ack;			/* the last ACK sent here, to resend
 					   on a retransmitted 2xx */
 	struct tp_dest ack_dest;

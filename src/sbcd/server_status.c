@@ -172,6 +172,7 @@ static void server_status_calls_stats(const struct server *s, struct buf *b)
 	json_member_u64(b, "failovers", cs.failovers);
 	json_member_u64(b, "relayed", cs.relayed);
 	json_member_u64(b, "local", cs.local);
+	json_member_u64(b, "acks_absorbed", cs.acks_absorbed);
 	json_member_u64(b, "restored", cs.restored);
 	json_member_u64(b, "store_errors", cs.store_errors);
 	buf_put_cstr(b, ",\"failures\":{\"rejected\":");
