@@ -133,10 +133,12 @@ fi
 # leg A transaction's Timer L (RFC 6026) run side by side in the timer
 # heap's 64*T1 lane, and sbcd must free the one without tripping over
 # the other.  The answered call stays in the store for a restart.  T1
-# is at its default (500 ms) here, so the ACK wait is 32 s and a loaded
-# machine cannot end the call before sbcd is stopped.
+# is at its default (500 ms) here, so the ACK wait is 32 s, and there is
+# no maximum duration: a loaded machine cannot end the call before sbcd
+# is stopped.
 cp "$sbcd_log" "$tmp/sbcd-second.log"
-sed '/^t1 = 50$/d' "$tmp/sbc2.conf" >"$tmp/sbc3.conf"
+sed '/^t1 = 50$/d; /^max_call_duration = 1$/d' "$tmp/sbc2.conf" \
+	>"$tmp/sbc3.conf"
 if start_sbcd "$tmp/sbc3.conf"; then
 	timeout 30 "$SIPP" -sf "$b2b/long_uas.xml" -i 127.0.0.3 \
 		-p "$callee_port" -m 1 -nostdin -timeout 20 \
