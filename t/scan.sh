@@ -91,11 +91,20 @@ mkdir -p "$tmp/call"
 timeout 30 "$SIPP" -sf "$b2b/basic_uas.xml" -i 127.0.0.3 -p "$callee_port" \
 	-m 1 -nostdin -timeout 20 </dev/null >"$tmp/call/callee.out" 2>&1 &
 callee=$!
-wait_bound 127.0.0.3 "$callee_port"
-check "a normal call completes after the scans" \
-	timeout 30 "$SIPP" -sf "$b2b/basic_uac.xml" -i 127.0.0.8 \
+wait_bound 127.0.0.3 "$callee_port" ||
+	diag "the callee is not bound: $(tail -n 5 "$tmp/call/callee.out")"
+if timeout 30 "$SIPP" -sf "$b2b/basic_uac.xml" -i 127.0.0.8 \
 	-p "$(free_port 127.0.0.8)" -m 1 -s 1001 -nostdin -timeout 20 \
-	-timeout_error -max_retrans 10 "127.0.0.1:$port"
+	-timeout_error -max_retrans 10 "127.0.0.1:$port" \
+	</dev/null >"$tmp/call/caller.out" 2>&1; then
+	ok "a normal call completes after the scans"
+else
+	kill "$callee" 2>/dev/null
+	not_ok "a normal call completes after the scans" \
+		"$(grep -E -- '-->|<--|Aborting|Unexpected' "$tmp/call/caller.out")" \
+		"$(grep -E -- '-->|<--|Aborting|Unexpected|bind' "$tmp/call/callee.out")" \
+		"$(tail -n 5 "$sbcd_log")"
+fi
 wait "$callee"
 check "sbcd stops cleanly" stop_sbcd
 finish
