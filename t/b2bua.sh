@@ -47,6 +47,7 @@ cat >"$tmp/sbc.conf" <<CONF
 # Written by t/b2bua.sh.
 [general]
 database = $tmp/sbc.db
+status_socket = $tmp/sbc.sock
 log_level = info
 [sip]
 t1 = 100
@@ -267,6 +268,11 @@ while read -r name uac uas calls label; do
 			not_ok "$label: the caller gets 480, never the 3xx" \
 				"$(grep '^SIP/2\.0 ' "$tmp/redirect/caller.msg" | head -n 5)"
 		fi
+		;;
+	dupack)
+		v=$(sbcd_json "$tmp/sbc.sock" stats calls acks_absorbed)
+		check "$label: sbcd counts the ACK it absorbed (acks_absorbed '$v')" \
+			test "${v:-0}" -ge 1
 		;;
 	basic)
 		if grep -Eq "^INVITE sip:1001@127\.0\.0\.3:${callee_port}[;> ]" \
